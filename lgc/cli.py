@@ -1,0 +1,136 @@
+"""Command line: ``lgc run``, ``lgc basins``, ``lgc problems`` (also ``python -m lgc``)."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from .curvature import DEFAULT_RTOL, HESSIAN_MODES
+from .network import LOSSES
+from .problems import PROBLEMS
+from .walks import GRANULARITIES
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad argument in one line and exits 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _nonnegative_int(text):
+    value = int(text) if text.lstrip("-").isdigit() else None
+    if value is None or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text!r}")
+    return value
+
+
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text!r}")
+    return value
+
+
+def _problem(text):
+    name = text.lower()
+    if name not in PROBLEMS:
+        raise argparse.ArgumentTypeError(
+            f"unknown problem {text!r}; choose one of {', '.join(PROBLEMS)}")
+    return name
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="lgc", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run one sample of progressive gradient walks")
+    run.add_argument("--problem", required=True, type=_problem,
+                     help=f"one of {', '.join(PROBLEMS)}")
+    run.add_argument("--loss", required=True, choices=LOSSES)
+    run.add_argument("--range", dest="init_range", required=True, type=_positive_float,
+                     help="walks start uniform in [-r, r]^d; the paper uses 1 and 10")
+    run.add_argument("--granularity", required=True, choices=tuple(GRANULARITIES))
+    run.add_argument("--walks", type=_positive_int, help="number of walks (default 10 x d)")
+    run.add_argument("--steps", type=_positive_int,
+                     help="recorded points per walk (default 1000 micro, 100 macro)")
+    run.add_argument("--seed", type=_nonnegative_int, default=0, help="seed of the walks")
+    run.add_argument("--split-seed", type=_nonnegative_int, default=0,
+                     help="seed of the 80/20 train/test split")
+    run.add_argument("--hessian", choices=HESSIAN_MODES,
+                     help="curvature from the full Hessian, its per-tensor blocks (the "
+                          "authors' code) or none (default full; none for MNIST)")
+    run.add_argument("--rtol", type=float, default=DEFAULT_RTOL,
+                     help="zero-eigenvalue tolerance relative to ||H||_F (default 2^-23)")
+    run.add_argument("--workers", type=_positive_int, default=1, help="worker processes")
+    run.add_argument("--chunk-size", type=_positive_int, help="walks per batch")
+    run.add_argument("--save-weights", action="store_true",
+                     help="also store every recorded weight vector as .npy")
+    run.add_argument("--weights-stride", type=_positive_int, default=1,
+                     help="with --save-weights, keep every k-th step")
+    run.add_argument("--out", required=True, type=Path, help="results folder")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    basins = sub.add_parser("basins", help="nstag/lstag and accuracies of finished samples")
+    basins.add_argument("folder", type=Path, help="results folder written by lgc run")
+
+    sub.add_parser("problems", help="list the benchmark problems and their dimensions")
+    return parser
+
+
+def _cmd_run(args) -> int:
+    from .experiment import SampleConfig, run_sample
+
+    config = SampleConfig(problem=args.problem, loss=args.loss, init_range=args.init_range,
+                          granularity=args.granularity, walks=args.walks, steps=args.steps,
+                          seed=args.seed, split_seed=args.split_seed, hessian=args.hessian,
+                          rtol=args.rtol)
+    sample = run_sample(config, args.out, chunk_size=args.chunk_size, workers=args.workers,
+                        weights_stride=args.weights_stride if args.save_weights else None,
+                        progress=not args.quiet)
+    print(sample.parquet)
+    return 0
+
+
+def _cmd_basins(args) -> int:
+    from .report import basins_table
+
+    if not args.folder.is_dir():
+        raise FileNotFoundError(f"no results folder {args.folder}")
+    print(basins_table(args.folder).to_string(index=False))
+    return 0
+
+
+def _cmd_problems(args) -> int:
+    for spec in PROBLEMS.values():
+        print(f"{spec.name:9s} {spec.n_in:4d}-{spec.hidden}-{spec.n_out:<3d} d = {spec.dim}")
+    return 0
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="lgc: %(message)s")
+    command = {"run": _cmd_run, "basins": _cmd_basins, "problems": _cmd_problems}
+    try:
+        return command[args.command](args)
+    except (ValueError, FileNotFoundError, FileExistsError, OSError) as err:
+        print(f"lgc {args.command}: error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("lgc: interrupted; finished walks are kept, rerun the same command to resume",
+              file=sys.stderr)
+        return 130

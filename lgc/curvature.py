@@ -1,0 +1,170 @@
+"""Local curvature of the loss from its Hessian (Section 4.2, NOTES.md items 2-4).
+
+A point is *convex* when every eigenvalue of the Hessian is positive (a
+minimum: the paper's Section 4.2 words this backwards), *concave* when every
+eigenvalue is negative, a *saddle* when there are both, and *singular* when
+any eigenvalue is zero, the inconclusive case. As in the authors' code the
+singular test comes first.
+
+Zero tolerance. The authors worked in float32 and called an eigenvalue zero
+only when it was exactly 0.0, which happens when sigmoid units saturate and
+whole rows of the Hessian vanish. In float64 such rows are tiny rather than
+zero, so an eigenvalue counts as zero here when its magnitude is at most
+``rtol * ||H||_F``. The default rtol = 2**-23 is float32's machine epsilon:
+an eigenvalue that small relative to the Hessian's scale (||H||_F bounds the
+largest eigenvalue) is one float32 arithmetic could not tell from zero, which
+is what the paper's "singular" detected. The Frobenius norm is used rather than
+the largest eigenvalue so that the same tolerance is known *before* any
+factorisation, which lets the cheap inertia test below use it.
+
+Two ways to count eigenvalues above ``tol``, below ``-tol`` and in between:
+``"eigh"`` computes all eigenvalues; ``"ldl"`` uses Sylvester's law of inertia
+on the LDL^T factorisations of H - tol I and H + tol I, which gives the same
+counts without eigenvalues.
+
+Deciding (:func:`classify`) is kept apart from the linear algebra
+(:func:`inertia`).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from scipy.linalg import lapack
+
+CURVATURES = ("convex", "concave", "saddle", "singular")
+CONVEX, CONCAVE, SADDLE, SINGULAR = range(4)
+HESSIAN_MODES = ("full", "blocks", "none")
+DEFAULT_RTOL = 2.0 ** -23
+
+
+def classify(n_pos, n_neg, n_zero):
+    """Curvature code from eigenvalue counts, in the authors' order of tests.
+
+    Parameters
+    ----------
+    n_pos, n_neg, n_zero : int or array of int
+        Numbers of eigenvalues above tol, below -tol and within [-tol, tol].
+
+    Returns
+    -------
+    int8 array of codes indexing :data:`CURVATURES`.
+
+    Examples
+    --------
+    >>> [CURVATURES[c] for c in classify([3, 0, 2, 2], [0, 3, 1, 0], [0, 0, 0, 1])]
+    ['convex', 'concave', 'saddle', 'singular']
+    """
+    n_pos, n_neg, n_zero = (np.asarray(a) for a in (n_pos, n_neg, n_zero))
+    code = np.full(np.broadcast(n_pos, n_neg, n_zero).shape, CONCAVE, dtype=np.int8)
+    code[n_neg == 0] = CONVEX
+    code[(n_pos > 0) & (n_neg > 0)] = SADDLE
+    code[n_zero > 0] = SINGULAR
+    return code
+
+
+def zero_tolerance(H, rtol: float = DEFAULT_RTOL):
+    """Per-matrix tolerance rtol * ||H||_F for a stack H (n, d, d)."""
+    if not rtol >= 0:
+        raise ValueError(f"rtol must be a non-negative number; got {rtol!r}")
+    return rtol * np.sqrt(np.einsum("nij,nij->n", H, H))
+
+
+def block_diagonal(H, sizes):
+    """Keep only the diagonal blocks of sizes ``sizes`` (NOTES.md item 3).
+
+    The authors classified curvature from the eigenvalues of the Hessian's
+    per-tensor diagonal blocks (W1, b1, W2, b2). Those eigenvalues are the
+    eigenvalues of this block-diagonal matrix, so "blocks" mode is the same
+    classification applied to it.
+    """
+    if sum(sizes) != H.shape[-1]:
+        raise ValueError(f"block sizes {tuple(sizes)} do not add up to d = {H.shape[-1]}")
+    B = np.zeros_like(H)
+    start = 0
+    for size in sizes:
+        block = slice(start, start + size)
+        B[:, block, block] = H[:, block, block]
+        start += size
+    return B
+
+
+@lru_cache(maxsize=None)
+def _sytrf_lwork(d: int) -> int:
+    """LAPACK's optimal workspace for dsytrf: the blocked code, 2x faster."""
+    lwork, info = lapack.dsytrf_lwork(d, lower=1)
+    return max(int(lwork), 1)
+
+
+def _positive_pivots(A):
+    """Number of positive eigenvalues of symmetric A, by LDL^T (Sylvester).
+
+    D has 1x1 and 2x2 blocks; a 2x2 block shows as two consecutive negative
+    pivot indices, so within a run of negative indices blocks start at even
+    offsets.
+    """
+    ldu, ipiv, info = lapack.dsytrf(A, lower=1, lwork=_sytrf_lwork(len(A)), overwrite_a=1)
+    if info < 0:
+        raise ValueError(f"dsytrf rejected argument {-info}")
+    diag = np.diagonal(ldu)
+    two = ipiv < 0
+    if not two.any():
+        return int(np.count_nonzero(diag > 0))
+    pos = np.arange(len(ipiv))
+    last_one = np.maximum.accumulate(np.where(two, -1, pos))
+    k = pos[two & ((pos - last_one - 1) % 2 == 0)]
+    a, b, c = diag[k], ldu[k + 1, k], diag[k + 1]
+    det, trace = a * c - b * b, a + c
+    pair_pos = np.where(det < 0, 1, np.where(det > 0, 2 * (a > 0), trace > 0))
+    return int(np.count_nonzero(diag[~two] > 0) + pair_pos.sum())
+
+
+def inertia(H, tol, method: str = "ldl"):
+    """Counts of eigenvalues above tol, below -tol and in [-tol, tol].
+
+    Parameters
+    ----------
+    H : array (n, d, d)
+        Stack of symmetric matrices.
+    tol : array (n,)
+        Per-matrix zero tolerance.
+    method : {"ldl", "eigh"}
+
+    Returns
+    -------
+    n_pos, n_neg, n_zero : int arrays (n,)
+    """
+    n, d, _ = H.shape
+    tol = np.broadcast_to(np.asarray(tol, dtype=float), (n,))
+    if method == "eigh":
+        lam = np.linalg.eigvalsh(H)
+        n_pos = (lam > tol[:, None]).sum(axis=1)
+        n_neg = (lam < -tol[:, None]).sum(axis=1)
+    elif method == "ldl":
+        n_pos = np.empty(n, dtype=int)
+        n_neg = np.empty(n, dtype=int)
+        eye = np.eye(d)
+        for i in range(n):
+            # #eig(H) > tol = #eig(H - tol I) > 0; #eig(H) < -tol = #eig(-H - tol I) > 0
+            n_pos[i] = _positive_pivots(np.asfortranarray(H[i] - tol[i] * eye))
+            n_neg[i] = _positive_pivots(np.asfortranarray(-H[i] - tol[i] * eye))
+    else:
+        raise ValueError(f"unknown inertia method {method!r}: choose 'ldl' or 'eigh'")
+    return n_pos, n_neg, d - n_pos - n_neg
+
+
+def curvature(H, mode: str = "full", sizes=None, rtol: float = DEFAULT_RTOL,
+              method: str = "ldl"):
+    """Curvature codes (n,) of a stack of Hessians H (n, d, d).
+
+    ``mode="full"`` classifies the whole Hessian (the mathematically right
+    choice); ``mode="blocks"`` its per-tensor diagonal blocks of ``sizes``, as
+    the authors' code did.
+    """
+    if mode == "blocks":
+        if sizes is None:
+            raise ValueError("mode='blocks' needs the tensor sizes (W1, b1, W2, b2)")
+        H = block_diagonal(H, sizes)
+    elif mode != "full":
+        raise ValueError(f"unknown Hessian mode {mode!r}: choose 'full' or 'blocks'")
+    return classify(*inertia(H, zero_tolerance(H, rtol), method))

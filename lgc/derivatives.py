@@ -1,0 +1,160 @@
+"""Closed-form loss, gradient and Hessian for a batch of networks at once.
+
+The walks of Section 4.1 need, at every step of every walk, the loss, its
+gradient and (for curvature) its Hessian. autograd computes these one network
+at a time (:func:`lgc.network.loss_grad`, :func:`lgc.network.loss_hessian`);
+here the same quantities are written out by hand for the one-hidden-layer
+network and evaluated for n networks with a few large matrix products. The
+tests check every function here against autograd and finite differences.
+
+Notation. With the augmented input X~ = [X, 1] (P, n_in+1) and weights
+W~1 = [W1; b1] (n_in+1, h), W~2 = [W2; b2] (h+1, K) — exactly the two halves
+of the flat vector — the network is
+
+    A = X~ W~1,  S = sigmoid(A),  S~ = [S, 1],  Z = S~ W~2.
+
+The loss is sum over (p, k) of l(z_pk), with l the per-element loss divided by
+P*K. Its Hessian has the Gauss-Newton part J^T diag(l'') J plus the part
+sum l'(z) d2z/dw2, which is non-zero only between a hidden unit's incoming
+weights and itself (through sigmoid'') and its outgoing weights (through
+sigmoid').
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import expit, log_expit
+
+from .network import Architecture, LOSSES
+
+
+def _augment(M):
+    """Append a column of ones: (..., P, m) -> (..., P, m+1)."""
+    ones = np.ones(M.shape[:-1] + (1,), dtype=M.dtype)
+    return np.concatenate([M, ones], axis=-1)
+
+
+def _split(Wb, arch: Architecture):
+    """Flat batch (n, d) -> W~1 (n, n_in+1, h), W~2 (n, h+1, K), as views."""
+    n_in, h, K = arch
+    m1 = (n_in + 1) * h
+    n = Wb.shape[0]
+    return Wb[:, :m1].reshape(n, n_in + 1, h), Wb[:, m1:].reshape(n, h + 1, K)
+
+
+def _element_loss(Z, T, kind):
+    """Per-element loss before averaging, shape of Z."""
+    if kind == "sse":
+        return (expit(Z) - T) ** 2
+    return -T * log_expit(Z) - (1.0 - T) * log_expit(-Z)
+
+
+def _element_derivatives(Z, T, kind, scale):
+    """First and second derivatives of scale * element-loss w.r.t. the logit."""
+    Y = expit(Z)
+    Y1 = Y * expit(-Z)  # sigmoid'(z), exact also when saturated
+    if kind == "sse":
+        d1 = 2.0 * (Y - T) * Y1
+        d2 = 2.0 * (Y1 * Y1 + (Y - T) * Y1 * (1.0 - 2.0 * Y))
+    else:
+        d1 = Y - T
+        d2 = Y1
+    return scale * d1, scale * d2
+
+
+def _check(Wb, X, T, kind, arch):
+    if kind not in LOSSES:
+        raise ValueError(f"unknown loss {kind!r}: choose one of {LOSSES}")
+    if Wb.ndim != 2 or Wb.shape[1] != arch.dim:
+        raise ValueError(f"weights must have shape (n, {arch.dim}); got {Wb.shape}")
+    if (X.shape[-1], T.shape[-1]) != (arch.n_in, arch.n_out) or X.shape[:-1] != T.shape[:-1]:
+        raise ValueError(
+            f"data must be X ([n,] P, {arch.n_in}) and T ([n,] P, {arch.n_out}); "
+            f"got X {X.shape} and T {T.shape}")
+
+
+def forward_pass(Wb, X, arch: Architecture):
+    """Hidden activations S (n, P, h) and logits Z (n, P, K) for n networks.
+
+    X may be shared (P, n_in) or per network (n, P, n_in), as for MNIST's
+    per-walk mini-batches.
+    """
+    W1a, W2a = _split(Wb, arch)
+    S = expit(_augment(X) @ W1a)
+    Z = _augment(S) @ W2a
+    return S, Z
+
+
+def batch_loss(Wb, X, T, kind: str, arch: Architecture):
+    """Loss (n,) and logits (n, P, K) of n networks (NOTES.md item 7)."""
+    _, Z = forward_pass(Wb, X, arch)
+    return _element_loss(Z, T, kind).mean(axis=(-2, -1)), Z
+
+
+def loss_and_grad(Wb, X, T, kind: str, arch: Architecture):
+    """Loss (n,), gradient (n, d) and logits (n, P, K) for n networks.
+
+    Back-propagation written as matrix products over the whole batch.
+    """
+    Wb = np.asarray(Wb, dtype=float)
+    _check(Wb, X, T, kind, arch)
+    S, Z = forward_pass(Wb, X, arch)
+    P, K = Z.shape[-2], Z.shape[-1]
+    d1, _ = _element_derivatives(Z, T, kind, 1.0 / (P * K))  # (n, P, K)
+    _, W2a = _split(Wb, arch)
+    E = d1 @ W2a[:, :-1, :].transpose(0, 2, 1)  # (n, P, h)
+    delta1 = E * S * (1.0 - S)
+    Xa = _augment(X)
+    g1 = np.swapaxes(Xa, -1, -2) @ delta1  # (n, n_in+1, h)
+    g2 = _augment(S).transpose(0, 2, 1) @ d1  # (n, h+1, K)
+    n = Wb.shape[0]
+    grad = np.concatenate([g1.reshape(n, -1), g2.reshape(n, -1)], axis=1)
+    loss = _element_loss(Z, T, kind).mean(axis=(-2, -1))
+    return loss, grad, Z
+
+
+def hessian(Wb, X, T, kind: str, arch: Architecture):
+    """Full Hessian of the loss for each of n networks, shape (n, d, d).
+
+    H = J^T diag(l'') J + sum_pk l'_pk d2z_pk/dw2 (see the module docstring).
+    """
+    Wb = np.asarray(Wb, dtype=float)
+    _check(Wb, X, T, kind, arch)
+    n_in, h, K = arch
+    n, d = Wb.shape
+    m1 = (n_in + 1) * h
+    W1a, W2a = _split(Wb, arch)
+    Xa = _augment(X)  # (P, n_in+1)
+    S = expit(Xa @ W1a)  # (n, P, h)
+    S1 = S * (1.0 - S)
+    S2 = S1 * (1.0 - 2.0 * S)
+    Sa = _augment(S)  # (n, P, h+1)
+    Z = Sa @ W2a  # (n, P, K)
+    P = Z.shape[1]
+    d1, d2 = _element_derivatives(Z, T, kind, 1.0 / (P * K))
+
+    H = np.zeros((n, d, d))
+    # Gauss-Newton part, one output at a time: rows of J_k are dz_pk/dw.
+    for k in range(K):
+        J = np.zeros((n, P, d))
+        J[:, :, :m1] = (Xa[None, :, :, None]
+                        * (S1 * W2a[:, None, :-1, k])[:, :, None, :]).reshape(n, P, m1)
+        J[:, :, m1 + k::K] = Sa
+        H += np.swapaxes(J, 1, 2) @ (d2[:, :, k, None] * J)
+
+    # Second-order part. Hidden unit j couples its incoming weights W~1[:, j]
+    # with themselves (sigmoid'') and with its outgoing weights W2[j, :] (sigmoid').
+    E = d1 @ W2a[:, :-1, :].transpose(0, 2, 1)  # (n, P, h)
+    ES2 = E * S2
+    H11 = np.zeros((n, n_in + 1, h, n_in + 1, h))
+    for j in range(h):
+        H11[:, :, j, :, j] = Xa.T @ (ES2[:, :, j, None] * Xa)
+    C = Xa.T @ (S1[:, :, :, None] * d1[:, :, None, :]).reshape(n, P, h * K)
+    C = C.reshape(n, n_in + 1, h, K)
+    H12 = np.zeros((n, n_in + 1, h, h + 1, K))
+    for j in range(h):
+        H12[:, :, j, j, :] = C[:, :, j, :]
+    H12 = H12.reshape(n, m1, d - m1)
+    H[:, :m1, :m1] += H11.reshape(n, m1, m1)
+    H[:, :m1, m1:] += H12
+    H[:, m1:, :m1] += H12.transpose(0, 2, 1)
+    return H

@@ -1,0 +1,181 @@
+"""One sample of the paper's experiment, from configuration to results files.
+
+This is the one module that wires the stages together (problems -> walks ->
+curvature -> store); the command line and the notebooks call it.
+"""
+from __future__ import annotations
+
+import logging
+import platform
+import subprocess
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from ._version import __version__
+from .curvature import DEFAULT_RTOL
+from .problems import load_problem
+from .store import Sample
+from .walks import WalkSettings, default_steps, progressive_gradient_walk, step_size
+
+log = logging.getLogger("lgc")
+
+
+@dataclass(frozen=True)
+class SampleConfig:
+    """One setting of Section 5.2: problem x loss x range x granularity.
+
+    ``walks`` defaults to 10 x d and ``steps`` to 1000 (micro) or 100 (macro),
+    the paper's protocol; ``hessian`` defaults to "full", but to "none" for
+    MNIST, where the paper computed no curvature. ``seed`` seeds the walks,
+    ``split_seed`` the train/test split.
+    """
+
+    problem: str
+    loss: str
+    init_range: float
+    granularity: str
+    walks: int | None = None
+    steps: int | None = None
+    seed: int = 0
+    split_seed: int = 0
+    hessian: str | None = None
+    rtol: float = DEFAULT_RTOL
+
+    def resolved(self, dim: int) -> "SampleConfig":
+        """Fill the defaults that depend on the problem."""
+        return replace(
+            self,
+            problem=self.problem.lower(),
+            walks=10 * dim if self.walks is None else int(self.walks),
+            steps=default_steps(self.granularity) if self.steps is None else int(self.steps),
+            hessian=self.hessian or ("none" if self.problem.lower() == "mnist" else "full"),
+        )
+
+    @property
+    def name(self) -> str:
+        r = f"{self.init_range:g}"
+        return (f"{self.problem.lower()}-{self.loss}-r{r}-{self.granularity}"
+                f"-seed{self.seed}-split{self.split_seed}")
+
+    def settings(self) -> WalkSettings:
+        return WalkSettings(kind=self.loss, init_range=self.init_range,
+                            eps=step_size(self.granularity, self.init_range),
+                            steps=self.steps, hessian=self.hessian, rtol=self.rtol)
+
+
+def validate(config: SampleConfig) -> None:
+    """Raise ValueError on a bad setting before any work starts."""
+    step_size(config.granularity, config.init_range)
+    if config.walks is not None and (int(config.walks) != config.walks or config.walks < 1):
+        raise ValueError(f"walks must be a positive whole number; got {config.walks!r}")
+    if config.steps is not None and (int(config.steps) != config.steps or config.steps < 1):
+        raise ValueError(f"steps must be a positive whole number; got {config.steps!r}")
+    WalkSettings(kind=config.loss, init_range=config.init_range, eps=1.0,
+                 steps=config.steps or 1, hessian=config.hessian or "full", rtol=config.rtol)
+
+
+def chunks(n_walks: int, size: int):
+    """Consecutive walk-index ranges of at most ``size`` walks."""
+    return [np.arange(a, min(a + size, n_walks)) for a in range(0, n_walks, size)]
+
+
+def default_chunk_size(dim: int, hessian: str) -> int:
+    """Walks per batch: keep a batch's Hessians and Jacobians near 100 MB."""
+    per_walk = dim * dim * 8 * 3 if hessian != "none" else dim * 8 * 400
+    return int(np.clip(100e6 // per_walk, 1, 256))
+
+
+def _run_chunk(config: SampleConfig, walk_ids, weights_stride):
+    problem = load_problem(config.problem, seed=config.split_seed)
+    return progressive_gradient_walk(problem, config.settings(), walk_ids, config.seed,
+                                     weights_stride=weights_stride)
+
+
+def provenance(config: SampleConfig, problem) -> dict:
+    """What produced a result: config, data hashes, versions, machine."""
+    import autograd
+    import scipy
+
+    return {
+        "config": asdict(config),
+        "name": config.name,
+        "dim": problem.dim,
+        "architecture": [problem.n_in, problem.hidden, problem.n_out],
+        "eps": step_size(config.granularity, config.init_range),
+        "data": {"hashes": dict(problem.hashes), "preprocessing": problem.preprocessing,
+                 "n_train": len(problem.X_train), "n_test": len(problem.X_test),
+                 "batch_size": problem.batch_size, "notes": list(problem.notes)},
+        "lgc_version": __version__,
+        "git": _git_hash(),
+        "versions": {"numpy": np.__version__, "scipy": scipy.__version__,
+                     "autograd": getattr(autograd, "__version__", "unknown"),
+                     "python": platform.python_version()},
+        "machine": platform.platform(),
+    }
+
+
+def _git_hash() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                             cwd=Path(__file__).parent, timeout=5)
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def run_sample(config: SampleConfig, out_dir, *, chunk_size: int | None = None,
+               workers: int = 1, weights_stride: int | None = None,
+               progress: bool = True) -> Sample:
+    """Run (or resume, or reuse) one sample and return its files.
+
+    Finished chunks of walks are kept in ``NAME.parts`` as they complete, so an
+    interrupted run picks up where it stopped; a complete sample with the same
+    config is returned at once.
+    """
+    validate(config)
+    problem = load_problem(config.problem, seed=config.split_seed)
+    config = config.resolved(problem.dim)
+    sample = Sample(out_dir, config.name)
+    meta = provenance(config, problem)
+    meta["weights_stride"] = weights_stride
+    if sample.is_complete():
+        if sample.meta().get("config") == meta["config"]:
+            log.info("%s: already complete in %s", config.name, out_dir)
+            return sample
+        raise FileExistsError(f"{sample.sidecar} holds a different run of {config.name}; "
+                              f"choose another output folder or delete it")
+    for note in problem.notes:
+        log.warning("%s: %s", problem.name, note)
+    sample.start({k: meta[k] for k in ("config", "weights_stride")})
+    size = chunk_size or default_chunk_size(problem.dim, config.hessian)
+    done = sample.done_chunks()
+    from .store import walk_range_name
+    todo = [ids for ids in chunks(config.walks, size) if walk_range_name(ids) not in done]
+    start = time.perf_counter()
+    bar = _progress_bar(config, len(todo) and sum(map(len, todo)), progress)
+    if workers > 1:
+        with ProcessPoolExecutor(workers) as pool:
+            futures = [(ids, pool.submit(_run_chunk, config, ids, weights_stride))
+                       for ids in todo]
+            for ids, future in futures:
+                sample.write_chunk(ids, future.result())
+                bar.update(len(ids))
+    else:
+        for ids in todo:
+            sample.write_chunk(ids, _run_chunk(config, ids, weights_stride))
+            bar.update(len(ids))
+    bar.close()
+    meta["timings"] = {"seconds": time.perf_counter() - start, "walks_run": int(
+        sum(map(len, todo))), "workers": workers, "chunk_size": size}
+    sample.finish(meta)
+    return sample
+
+
+def _progress_bar(config, total, enabled):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=config.name, unit="walk", disable=not enabled)

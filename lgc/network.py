@@ -1,0 +1,167 @@
+"""The paper's network and losses as pure functions of one flat weight vector.
+
+One hidden layer of sigmoid units feeding sigmoid outputs, with biases on both
+layers (Section 5.1, Table 2; NOTES.md item 8)::
+
+    Y = sigmoid(sigmoid(X W1 + b1) W2 + b2)
+
+The flat vector ``w`` holds W1 (n_in x h, row-major), b1 (h), W2 (h x K,
+row-major), b2 (K), in that order. Because W1 is stored row by row, the first
+(n_in + 1) * h entries are exactly the augmented matrix [W1; b1] row-major, and
+the rest is [W2; b2]: the closed-form derivatives in :mod:`lgc.derivatives`
+use that view.
+
+Everything here is written with ``autograd.numpy`` so that :func:`loss_grad`
+and :func:`loss_hessian` are autograd's own derivatives, the reference every
+faster path is tested against.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import autograd.numpy as anp
+from autograd import grad, hessian
+
+LOSSES = ("sse", "ce")
+
+
+class Architecture(NamedTuple):
+    """Layer sizes of the one-hidden-layer network (Table 2)."""
+
+    n_in: int
+    hidden: int
+    n_out: int
+
+    @property
+    def dim(self) -> int:
+        """Number of weights d = n_in*h + h + h*K + K."""
+        return (self.n_in + 1) * self.hidden + (self.hidden + 1) * self.n_out
+
+    @property
+    def tensor_sizes(self) -> tuple[int, int, int, int]:
+        """Sizes of W1, b1, W2, b2 in the flat vector, in order."""
+        h = self.hidden
+        return (self.n_in * h, h, h * self.n_out, self.n_out)
+
+
+def infer_architecture(w, X, T) -> Architecture:
+    """Read the layer sizes off a weight vector and the data it is applied to.
+
+    d = h (n_in + 1 + K) + K fixes the hidden width h once n_in and K are known.
+    """
+    X, T = anp.asarray(X), anp.asarray(T)
+    if X.ndim != 2 or T.ndim != 2 or X.shape[0] != T.shape[0]:
+        raise ValueError(
+            f"X and T must be 2-D with the same number of rows (patterns); "
+            f"got X {X.shape} and T {T.shape}")
+    n_in, K = X.shape[1], T.shape[1]
+    d = anp.shape(w)[-1]
+    h, rest = divmod(d - K, n_in + 1 + K)
+    if rest or h < 1:
+        raise ValueError(
+            f"a weight vector of length {d} does not fit a network with "
+            f"{n_in} inputs and {K} outputs: need d = h*({n_in}+1+{K}) + {K} "
+            f"for a whole number h of hidden units")
+    return Architecture(n_in, h, K)
+
+
+def unpack(w, arch: Architecture):
+    """Split a flat vector (or a batch (..., d)) into W1, b1, W2, b2."""
+    n_in, h, K = arch
+    lead = anp.shape(w)[:-1]
+    i1 = n_in * h
+    i2 = i1 + h
+    i3 = i2 + h * K
+    W1 = anp.reshape(w[..., :i1], lead + (n_in, h))
+    b1 = w[..., i1:i2]
+    W2 = anp.reshape(w[..., i2:i3], lead + (h, K))
+    b2 = w[..., i3:]
+    return W1, b1, W2, b2
+
+
+def pack(W1, b1, W2, b2):
+    """Inverse of :func:`unpack` for a single network."""
+    return anp.concatenate([anp.ravel(W1), b1, anp.ravel(W2), b2])
+
+
+def sigmoid(z):
+    """Logistic function, written through tanh so it never overflows."""
+    return 0.5 * (anp.tanh(0.5 * z) + 1.0)
+
+
+def logits(w, X, arch: Architecture):
+    """Output pre-activations Z = sigmoid(X W1 + b1) W2 + b2, shape (P, K)."""
+    W1, b1, W2, b2 = unpack(w, arch)
+    return anp.dot(sigmoid(anp.dot(X, W1) + b1), W2) + b2
+
+
+def forward(w, X, arch: Architecture):
+    """Network outputs Y in (0, 1), shape (P, K)."""
+    return sigmoid(logits(w, X, arch))
+
+
+def _check_kind(kind: str) -> str:
+    if kind not in LOSSES:
+        raise ValueError(f"unknown loss {kind!r}: choose one of {LOSSES}")
+    return kind
+
+
+def loss_from_logits(Z, T, kind: str):
+    """Mean loss over patterns and outputs (NOTES.md item 7).
+
+    ``sse``: mean of (sigmoid(Z) - T)^2.
+    ``ce``: mean element-wise binary cross-entropy of sigmoid(Z), computed from
+    the logits as softplus(Z) - T Z so that saturated units give no log(0).
+    """
+    if _check_kind(kind) == "sse":
+        return anp.mean((sigmoid(Z) - T) ** 2)
+    return anp.mean(anp.logaddexp(0.0, Z) - T * Z)
+
+
+def loss(w, X, T, kind: str):
+    """Training loss of weights ``w`` on data (X, T): Section 5, NOTES.md item 7.
+
+    Parameters
+    ----------
+    w : array (d,)
+        Flat weights in the order W1, b1, W2, b2.
+    X : array (P, n_in)
+        Inputs.
+    T : array (P, K)
+        Targets in {0, 1} (one-hot when K > 1).
+    kind : {"sse", "ce"}
+        Squared error or binary cross-entropy, both averaged over P*K terms.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0., 0.], [0., 1.], [1., 0.], [1., 1.]])
+    >>> T = np.array([[0.], [1.], [1.], [0.]])
+    >>> float(loss(np.zeros(9), X, T, "sse"))  # every output is 0.5
+    0.25
+    """
+    _check_kind(kind)
+    return loss_from_logits(logits(w, X, infer_architecture(w, X, T)), T, kind)
+
+
+#: Gradient of :func:`loss` with respect to ``w``, by autograd (the reference).
+loss_grad = grad(loss)
+
+#: Full Hessian of :func:`loss` with respect to ``w``, by autograd (the reference).
+loss_hessian = hessian(loss)
+
+
+def accuracy(Y, T):
+    """Fraction of patterns classified correctly (NOTES.md item 10).
+
+    One output: round(y) == t. Several outputs: argmax(y) == argmax(t).
+    Works on a batch: Y of shape (..., P, K) gives shape (...).
+    """
+    import numpy as np
+
+    Y, T = np.asarray(Y), np.asarray(T)
+    if Y.shape[-1] == 1:
+        hit = (Y[..., 0] > 0.5) == (T[..., 0] > 0.5)
+    else:
+        hit = np.argmax(Y, axis=-1) == np.argmax(T, axis=-1)
+    return hit.mean(axis=-1)

@@ -1,0 +1,172 @@
+"""Progressive gradient walks (Section 4.1; NOTES.md items 1 and 9).
+
+A walk starts at a uniform point of [-r, r]^d. At every step it records the
+current point (training loss Et, test loss Eg, accuracies Ct and Cg, the norm
+of the training gradient and the Hessian's curvature class) and then moves
+each coordinate by a uniform draw from [0, eps) *against* the sign of the
+gradient (the text's Section 4.1 says "with"; the authors' code descends,
+and g_j == 0 steps +1). The walk is never bounded.
+
+Many walks advance together as one batch: every array here has the walks on
+its first axis. Each walk draws from its own random stream, seeded by
+(seed, walk index), so a walk's numbers do not depend on which other walks
+share its batch, on the batch size, or on the number of processes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import derivatives
+from .curvature import DEFAULT_RTOL, HESSIAN_MODES, curvature
+from .network import LOSSES, Architecture, accuracy
+from scipy.special import expit
+
+GRANULARITIES = {"micro": (0.01, 1000), "macro": (0.10, 100)}
+RECORDS = ("Et", "Eg", "Ct", "Cg", "grad_norm", "curvature")
+_INIT_STREAM, _BATCH_STREAM = 0, 1
+
+
+def step_size(granularity: str, init_range: float) -> float:
+    """Maximum step eps: 1% (micro) or 10% (macro) of the range width 2r.
+
+    >>> step_size("micro", 1), step_size("macro", 10)
+    (0.02, 2.0)
+    """
+    if granularity not in GRANULARITIES:
+        raise ValueError(f"unknown granularity {granularity!r}: choose one of "
+                         f"{tuple(GRANULARITIES)}")
+    if not init_range > 0:
+        raise ValueError(f"init_range must be positive; got {init_range!r}")
+    return GRANULARITIES[granularity][0] * 2 * init_range
+
+
+def default_steps(granularity: str) -> int:
+    """1000 steps for micro walks, 100 for macro walks (Section 5.2)."""
+    step_size(granularity, 1)
+    return GRANULARITIES[granularity][1]
+
+
+@dataclass(frozen=True)
+class WalkSettings:
+    """What one sample of walks needs besides the data (Section 5.2).
+
+    Attributes
+    ----------
+    kind : "sse" or "ce"
+    init_range : r, walks start uniform in [-r, r]^d
+    eps : maximum step per dimension
+    steps : number of recorded points per walk
+    hessian : "full", "blocks" or "none" (curvature not computed)
+    rtol : zero-eigenvalue tolerance relative to ||H||_F (see lgc.curvature)
+    """
+
+    kind: str
+    init_range: float
+    eps: float
+    steps: int
+    hessian: str = "full"
+    rtol: float = DEFAULT_RTOL
+
+    def __post_init__(self):
+        if self.kind not in LOSSES:
+            raise ValueError(f"unknown loss {self.kind!r}: choose one of {LOSSES}")
+        if not (np.isfinite(self.init_range) and self.init_range > 0):
+            raise ValueError(f"init_range must be a positive number; got {self.init_range!r}")
+        if not (np.isfinite(self.eps) and self.eps > 0):
+            raise ValueError(f"step size eps must be a positive number; got {self.eps!r}")
+        if int(self.steps) != self.steps or self.steps < 1:
+            raise ValueError(f"steps must be a positive whole number; got {self.steps!r}")
+        if self.hessian not in HESSIAN_MODES:
+            raise ValueError(f"unknown Hessian mode {self.hessian!r}: choose one of "
+                             f"{HESSIAN_MODES}")
+
+
+def walk_rngs(seed: int, walk_ids, stream: int = _INIT_STREAM):
+    """One independent generator per walk, keyed by (seed, walk, stream)."""
+    return [np.random.default_rng([stream, int(w), int(seed)]) for w in walk_ids]
+
+
+def initial_points(rngs, d: int, init_range: float):
+    """Uniform starting points in [-r, r]^d, one row per walk (Section 5.2)."""
+    return np.stack([rng.uniform(-init_range, init_range, d) for rng in rngs])
+
+
+def progressive_step(rngs, grad, eps: float):
+    """One step of every walk: |dx_j| ~ U[0, eps), sign opposite to g_j.
+
+    NOTES.md item 1: the authors' walk descends; a zero gradient steps +1.
+    """
+    sizes = np.stack([rng.random(grad.shape[1]) for rng in rngs]) * eps
+    return np.where(grad > 0, -sizes, sizes)
+
+
+def _batches(rngs, n_patterns: int, size: int):
+    """Indices of one random mini-batch per walk, shape (walks, size)."""
+    return np.stack([rng.choice(n_patterns, size, replace=False) for rng in rngs])
+
+
+def _evaluate(W, problem, arch, settings, batch_rngs):
+    """Loss, gradient and accuracies at the current points of all walks."""
+    Xt, Tt, Xg, Tg = problem.X_train, problem.T_train, problem.X_test, problem.T_test
+    size = getattr(problem, "batch_size", None)
+    if size:
+        it = _batches(batch_rngs, len(Xt), size)
+        ig = _batches(batch_rngs, len(Xg), size)
+        Xt, Tt, Xg, Tg = Xt[it], Tt[it], Xg[ig], Tg[ig]
+    Et, G, Zt = derivatives.loss_and_grad(W, Xt, Tt, settings.kind, arch)
+    Eg, Zg = derivatives.batch_loss(W, Xg, Tg, settings.kind, arch)
+    Ct, Cg = accuracy(expit(Zt), Tt), accuracy(expit(Zg), Tg)
+    return Et, Eg, Ct, Cg, G, (Xt, Tt)
+
+
+def progressive_gradient_walk(problem, settings: WalkSettings, walk_ids, seed: int = 0,
+                              weights_stride: int | None = None, callback=None):
+    """Run a batch of progressive gradient walks and record every step.
+
+    Parameters
+    ----------
+    problem : lgc.problems.Problem
+        Data (X_train, T_train, X_test, T_test) and layer sizes.
+    settings : WalkSettings
+    walk_ids : sequence of int
+        Global indices of the walks in this batch; they seed the walks.
+    seed : int
+        Seed of the whole sample.
+    weights_stride : int, optional
+        Also return the weight vector of every ``weights_stride``-th step.
+    callback : callable, optional
+        Called as ``callback(step)`` after each step.
+
+    Returns
+    -------
+    dict of arrays with the walks on axis 0: "Et", "Eg", "Ct", "Cg",
+    "grad_norm" (walks, steps) float64, "curvature" (walks, steps) int8
+    (-1 when not computed), and "weights" (walks, ceil(steps/stride), d)
+    when asked for.
+    """
+    arch = Architecture(problem.n_in, problem.hidden, problem.n_out)
+    walk_ids = np.asarray(walk_ids, dtype=np.int64)
+    n, steps = len(walk_ids), int(settings.steps)
+    rngs = walk_rngs(seed, walk_ids)
+    batch_rngs = walk_rngs(seed, walk_ids, _BATCH_STREAM)
+    W = initial_points(rngs, arch.dim, settings.init_range)
+    out = {name: np.empty((n, steps)) for name in RECORDS[:-1]}
+    out["curvature"] = np.full((n, steps), -1, dtype=np.int8)
+    if weights_stride:
+        out["weights"] = np.empty((n, -(-steps // weights_stride), arch.dim))
+    for step in range(steps):
+        Et, Eg, Ct, Cg, G, (Xt, Tt) = _evaluate(W, problem, arch, settings, batch_rngs)
+        for name, value in zip(RECORDS, (Et, Eg, Ct, Cg, np.linalg.norm(G, axis=1))):
+            out[name][:, step] = value
+        if settings.hessian != "none":
+            H = derivatives.hessian(W, Xt, Tt, settings.kind, arch)
+            out["curvature"][:, step] = curvature(H, settings.hessian, arch.tensor_sizes,
+                                                  settings.rtol)
+        if weights_stride and step % weights_stride == 0:
+            out["weights"][:, step // weights_stride] = W
+        W = W + progressive_step(rngs, G, settings.eps)
+        if callback is not None:
+            callback(step)
+    return out

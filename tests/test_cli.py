@@ -1,0 +1,52 @@
+"""Specification of the command line (lgc and python -m lgc)."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+from lgc.cli import main
+
+RUN = ["run", "--problem", "xor", "--loss", "sse", "--range", "1", "--granularity", "macro",
+       "--walks", "4", "--steps", "30", "--quiet"]
+
+
+@pytest.mark.parametrize("bad,message", [
+    (["--problem", "spam"], "unknown problem 'spam'"),
+    (["--steps", "0"], "--steps: must be at least 1"),
+    (["--walks", "-3"], "--walks: must be at least 1"),
+    (["--loss", "mse"], "invalid choice: 'mse'"),
+    (["--range", "-1"], "--range: must be a positive"),
+])
+def test_bad_arguments_exit_nonzero_with_one_line(bad, message, tmp_path, capsys):
+    """Bad arguments fail before any work, with one clear line."""
+    args = RUN + ["--out", str(tmp_path)]
+    for flag in bad[::2]:
+        i = args.index(flag)
+        del args[i:i + 2]
+    with pytest.raises(SystemExit) as exit_:
+        main(args + bad)
+    err = capsys.readouterr().err.strip()
+    assert exit_.value.code == 2 and message in err and len(err.splitlines()) == 1
+    assert not any(tmp_path.iterdir())
+
+
+def test_run_then_basins_prints_ours_beside_the_paper(tmp_path, capsys):
+    """lgc run writes a sample; lgc basins prints nstag/lstag and the paper's numbers."""
+    assert main(RUN + ["--out", str(tmp_path)]) == 0
+    assert main(["basins", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "nstag" in out and "lstag" in out and "1.3333 (0.49441)" in out  # paper, XOR SSE r1 macro
+
+
+def test_basins_on_an_empty_folder_fails_clearly(tmp_path, capsys):
+    """lgc basins on a folder with no samples exits 1 and says why."""
+    assert main(["basins", str(tmp_path)]) == 1
+    assert "no complete samples" in capsys.readouterr().err
+
+
+def test_python_dash_m_runs_the_same_cli():
+    """python -m lgc is the same command line."""
+    out = subprocess.run([sys.executable, "-m", "lgc", "problems"], capture_output=True,
+                         text=True, env=os.environ.copy(), check=True).stdout
+    assert "heart" in out and "d = 341" in out

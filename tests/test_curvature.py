@@ -1,0 +1,68 @@
+"""Specification of lgc.curvature: classification by eigenvalue signs."""
+import numpy as np
+import pytest
+
+from lgc.curvature import (CURVATURES, block_diagonal, classify, curvature, inertia,
+                           zero_tolerance)
+
+
+def _sym(eigs, rng):
+    Q, _ = np.linalg.qr(rng.normal(size=(len(eigs), len(eigs))))
+    return (Q * eigs) @ Q.T
+
+
+def _name(H, **kw):
+    return CURVATURES[curvature(H[None], **kw)[0]]
+
+
+@pytest.mark.parametrize("eigs,expected", [([1, 2, 3], "convex"), ([-1, -2, -3], "concave"),
+                                           ([1, -2, 3], "saddle"), ([1, 0, 3], "singular"),
+                                           ([-1, 0, 1], "singular")])
+def test_classes_follow_eigenvalue_signs(eigs, expected):
+    """Positive definite is convex (a minimum), negative concave, mixed saddle, zero singular."""
+    H = _sym(np.array(eigs, dtype=float), np.random.default_rng(0))
+    assert _name(H) == expected
+
+
+def test_singular_is_tested_before_saddle():
+    """A matrix with mixed signs and a zero eigenvalue is singular (authors' order)."""
+    assert CURVATURES[classify(2, 2, 1)] == "singular"
+
+
+def test_eigenvalue_below_tolerance_counts_as_zero():
+    """An eigenvalue below rtol * ||H||_F is zero; one above it is not."""
+    rng = np.random.default_rng(1)
+    tiny = _sym(np.array([1.0, 2.0, 1e-9]), rng)
+    small = _sym(np.array([1.0, 2.0, 1e-5]), rng)
+    assert _name(tiny) == "singular" and _name(small) == "convex"
+    assert _name(tiny, rtol=0.0) == "convex"
+
+
+@pytest.mark.parametrize("d", [4, 40, 120])
+def test_ldl_inertia_equals_eigenvalue_counts(d):
+    """Sylvester's law on LDL^T gives the same counts as eigvalsh, zeros included."""
+    rng = np.random.default_rng(d)
+    H = np.stack([_sym(rng.normal(size=d) * (rng.random(d) > 0.1), rng) for _ in range(6)])
+    H[0] = _sym(np.abs(rng.normal(size=d)) + 0.1, rng)
+    tol = zero_tolerance(H, 1e-6)
+    for a, b in zip(inertia(H.copy(), tol, "ldl"), inertia(H.copy(), tol, "eigh")):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_blocks_mode_ignores_off_diagonal_blocks():
+    """Blocks mode classifies the per-tensor diagonal blocks only (NOTES item 3)."""
+    H = np.array([[1.0, 2.0], [2.0, 1.0]])  # eigenvalues 3 and -1: a saddle
+    assert _name(H) == "saddle"
+    assert _name(H, mode="blocks", sizes=(1, 1)) == "convex"
+
+
+def test_block_diagonal_rejects_sizes_not_adding_to_d():
+    """Block sizes must add up to the Hessian's dimension."""
+    with pytest.raises(ValueError, match=r"do not add up to d = 3"):
+        block_diagonal(np.zeros((1, 3, 3)), (1, 1))
+
+
+def test_unknown_mode_is_rejected():
+    """An unknown Hessian mode names the allowed ones."""
+    with pytest.raises(ValueError, match="unknown Hessian mode 'diag'"):
+        curvature(np.eye(2)[None], mode="diag")

@@ -1,0 +1,94 @@
+"""Specification of lgc.derivatives: closed-form batched derivatives equal autograd's."""
+import numpy as np
+import pytest
+
+from lgc import derivatives
+from lgc.network import Architecture, loss, loss_grad, loss_hessian
+
+ARCHS = [Architecture(2, 2, 1), Architecture(4, 4, 3), Architecture(3, 5, 2)]
+
+
+def _data(arch, rng, P=7):
+    X = rng.normal(size=(P, arch.n_in))
+    T = np.eye(arch.n_out)[rng.integers(0, arch.n_out, P)] if arch.n_out > 1 else \
+        rng.integers(0, 2, (P, 1)).astype(float)
+    return X, T
+
+
+@pytest.mark.parametrize("kind", ["sse", "ce"])
+@pytest.mark.parametrize("arch", ARCHS, ids=str)
+def test_batched_loss_and_gradient_equal_autograd(arch, kind):
+    """Loss and gradient of each network in a batch equal autograd's, to rounding."""
+    rng = np.random.default_rng(0)
+    X, T = _data(arch, rng)
+    W = rng.uniform(-3, 3, (4, arch.dim))
+    L, G, _ = derivatives.loss_and_grad(W, X, T, kind, arch)
+    for i in range(4):
+        assert L[i] == pytest.approx(float(loss(W[i], X, T, kind)), rel=1e-12)
+        np.testing.assert_allclose(G[i], loss_grad(W[i], X, T, kind), rtol=1e-9, atol=1e-14)
+
+
+@pytest.mark.parametrize("kind", ["sse", "ce"])
+@pytest.mark.parametrize("arch", ARCHS, ids=str)
+def test_batched_hessian_equals_autograd(arch, kind):
+    """The hand-derived Hessian equals autograd.hessian for every network in a batch."""
+    rng = np.random.default_rng(1)
+    X, T = _data(arch, rng)
+    W = rng.uniform(-3, 3, (3, arch.dim))
+    H = derivatives.hessian(W, X, T, kind, arch)
+    for i in range(3):
+        np.testing.assert_allclose(H[i], loss_hessian(W[i], X, T, kind), rtol=1e-9, atol=1e-14)
+
+
+@pytest.mark.parametrize("kind", ["sse", "ce"])
+def test_hessian_matches_finite_differences_of_gradient(kind):
+    """Columns of the Hessian are central differences of the closed-form gradient."""
+    arch = Architecture(3, 4, 2)
+    rng = np.random.default_rng(2)
+    X, T = _data(arch, rng)
+    w = rng.uniform(-2, 2, arch.dim)
+    h, E = 1e-6, np.eye(arch.dim)
+    _, Gp, _ = derivatives.loss_and_grad(w + h * E, X, T, kind, arch)
+    _, Gm, _ = derivatives.loss_and_grad(w - h * E, X, T, kind, arch)
+    H = derivatives.hessian(w[None], X, T, kind, arch)[0]
+    np.testing.assert_allclose(H, (Gp - Gm) / (2 * h), atol=1e-7)
+
+
+def test_hessian_is_symmetric():
+    """Each Hessian in the batch is exactly symmetric up to rounding."""
+    arch = Architecture(4, 4, 3)
+    rng = np.random.default_rng(3)
+    X, T = _data(arch, rng)
+    H = derivatives.hessian(rng.normal(size=(2, arch.dim)), X, T, "sse", arch)
+    np.testing.assert_allclose(H, H.transpose(0, 2, 1), atol=1e-15)
+
+
+def test_per_network_data_gives_each_network_its_own_batch():
+    """With X of shape (n, P, n_in), network i is evaluated on X[i] (MNIST batches)."""
+    arch = Architecture(3, 2, 2)
+    rng = np.random.default_rng(4)
+    X, T = rng.normal(size=(2, 5, 3)), np.eye(2)[rng.integers(0, 2, (2, 5))]
+    W = rng.normal(size=(2, arch.dim))
+    L, G, _ = derivatives.loss_and_grad(W, X, T, "ce", arch)
+    for i in range(2):
+        assert L[i] == pytest.approx(float(loss(W[i], X[i], T[i], "ce")))
+        np.testing.assert_allclose(G[i], loss_grad(W[i], X[i], T[i], "ce"), atol=1e-14)
+
+
+@pytest.mark.parametrize("kind", ["sse", "ce"])
+def test_saturated_networks_give_finite_derivatives(kind):
+    """Weights far outside [-10, 10] give finite loss, gradient and Hessian."""
+    arch = Architecture(2, 2, 1)
+    X = np.array([[0., 0.], [0., 1.], [1., 0.], [1., 1.]])
+    T = np.array([[0.], [1.], [1.], [0.]])
+    W = np.full((1, 9), 200.0) * np.array([1, -1, 1, -1, 1, -1, 1, -1, 1])
+    L, G, _ = derivatives.loss_and_grad(W, X, T, kind, arch)
+    H = derivatives.hessian(W, X, T, kind, arch)
+    assert np.isfinite(L).all() and np.isfinite(G).all() and np.isfinite(H).all()
+
+
+def test_wrong_weight_shape_is_rejected():
+    """A batch whose width is not d names the expected and the actual shape."""
+    arch = Architecture(2, 2, 1)
+    with pytest.raises(ValueError, match=r"\(n, 9\).*\(3, 8\)"):
+        derivatives.loss_and_grad(np.zeros((3, 8)), np.zeros((4, 2)), np.zeros((4, 1)), "sse", arch)

@@ -1,0 +1,101 @@
+"""Specification of lgc.experiment and lgc.store: results files, provenance, resume."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lgc import experiment
+from lgc.experiment import SampleConfig, run_sample
+from lgc.store import COLUMNS
+
+CFG = SampleConfig(problem="xor", loss="sse", init_range=1, granularity="macro", walks=10,
+                   steps=20)
+
+
+def test_sample_writes_one_row_per_walk_and_step(tmp_path):
+    """The Parquet file has the documented columns and walks x steps rows."""
+    frame = run_sample(CFG, tmp_path, progress=False).frame()
+    assert list(frame.columns) == list(COLUMNS)
+    assert len(frame) == 10 * 20
+    assert frame.groupby("walk").step.apply(list).map(lambda s: s == list(range(20))).all()
+
+
+def test_sidecar_records_config_hashes_and_version(tmp_path):
+    """The JSON sidecar holds the full config, lgc version and data provenance."""
+    meta = run_sample(CFG, tmp_path, progress=False).meta()
+    assert meta["config"]["walks"] == 10 and meta["config"]["seed"] == 0
+    assert meta["lgc_version"] and "hashes" in meta["data"] and meta["timings"]["seconds"] > 0
+
+
+def test_parquet_carries_provenance_in_its_metadata(tmp_path):
+    """The Parquet file alone also says what produced it."""
+    import pyarrow.parquet as pq
+    sample = run_sample(CFG, tmp_path, progress=False)
+    meta = json.loads(pq.read_schema(sample.parquet).metadata[b"lgc"])
+    assert meta["config"] == sample.meta()["config"]
+
+
+def test_same_seed_gives_identical_files_whatever_the_chunk_size(tmp_path):
+    """Chunking walks differently changes no number."""
+    a = run_sample(CFG, tmp_path / "a", chunk_size=3, progress=False).frame()
+    b = run_sample(CFG, tmp_path / "b", chunk_size=10, progress=False).frame()
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_same_seed_gives_identical_files_with_two_workers(tmp_path):
+    """Two worker processes give the same numbers as one."""
+    cfg = SampleConfig(problem="iris", loss="ce", init_range=1, granularity="macro",
+                       walks=6, steps=10)
+    a = run_sample(cfg, tmp_path / "a", chunk_size=2, progress=False).frame()
+    b = run_sample(cfg, tmp_path / "b", chunk_size=2, workers=2, progress=False).frame()
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_interrupted_run_resumes_without_redoing_finished_walks(tmp_path, monkeypatch):
+    """After a crash mid-run, a rerun computes only the missing chunks and matches."""
+    real, calls = experiment._run_chunk, []
+
+    def crash_on_third(config, ids, stride):
+        calls.append(int(ids[0]))
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(config, ids, stride)
+
+    monkeypatch.setattr(experiment, "_run_chunk", crash_on_third)
+    with pytest.raises(KeyboardInterrupt):
+        run_sample(CFG, tmp_path / "r", chunk_size=3, progress=False)
+    assert not (tmp_path / "r" / f"{CFG.name}.parquet").exists()
+    calls.clear()
+    monkeypatch.setattr(experiment, "_run_chunk", real)
+    resumed = run_sample(CFG, tmp_path / "r", chunk_size=3, progress=False)
+    assert resumed.meta()["timings"]["walks_run"] == 10 - 6
+    fresh = run_sample(CFG, tmp_path / "f", chunk_size=3, progress=False).frame()
+    pd.testing.assert_frame_equal(resumed.frame(), fresh)
+
+
+def test_leftover_parts_of_another_config_are_refused(tmp_path, monkeypatch):
+    """An unfinished run with other settings is never mixed into a new one."""
+    monkeypatch.setattr(experiment, "_run_chunk", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt):
+        run_sample(CFG, tmp_path, progress=False)
+    monkeypatch.undo()
+    from dataclasses import replace
+    with pytest.raises(FileExistsError, match="different settings"):
+        run_sample(replace(CFG, steps=21), tmp_path, progress=False)
+
+
+def test_saved_weights_are_named_by_walks_and_strided(tmp_path):
+    """--save-weights stores (walks, steps/stride, d) arrays named by their walk range."""
+    sample = run_sample(CFG, tmp_path, chunk_size=4, weights_stride=5, progress=False)
+    files = sorted(p.name for p in sample.weights.iterdir())
+    assert files == ["walks-000000-000003.npy", "walks-000004-000007.npy",
+                     "walks-000008-000009.npy"]
+    assert np.load(sample.weights / files[0]).shape == (4, 4, 9)
+
+
+def test_default_protocol_is_ten_d_walks_and_paper_steps():
+    """Unset walks and steps resolve to 10 x d and 1000 (micro) / 100 (macro)."""
+    cfg = SampleConfig("iris", "sse", 1, "micro").resolved(35)
+    assert (cfg.walks, cfg.steps, cfg.hessian) == (350, 1000, "full")
+    assert SampleConfig("mnist", "sse", 1, "macro").resolved(7960).hessian == "none"

@@ -1,0 +1,108 @@
+"""Specification of lgc.walks: progressive gradient walks (Section 4.1)."""
+import numpy as np
+import pytest
+
+from lgc import load_problem
+from lgc.curvature import CURVATURES
+from lgc.network import Architecture, loss, loss_grad
+from lgc.walks import WalkSettings, progressive_gradient_walk, progressive_step, step_size
+
+XOR = load_problem("xor")
+
+
+def _settings(**kw):
+    base = dict(kind="sse", init_range=1.0, eps=0.02, steps=30, hessian="full")
+    return WalkSettings(**{**base, **kw})
+
+
+@pytest.mark.parametrize("gran,r,eps", [("micro", 1, 0.02), ("micro", 10, 0.2),
+                                        ("macro", 1, 0.2), ("macro", 10, 2.0)])
+def test_step_size_is_a_fraction_of_the_range_width(gran, r, eps):
+    """eps is 1% (micro) or 10% (macro) of the width 2r (NOTES item 9)."""
+    assert step_size(gran, r) == pytest.approx(eps)
+
+
+def test_negative_step_size_is_rejected():
+    """A negative eps is an error naming the value."""
+    with pytest.raises(ValueError, match=r"eps must be a positive number; got -0.1"):
+        _settings(eps=-0.1)
+
+
+def test_step_moves_against_the_gradient_by_at_most_eps():
+    """Each coordinate moves by [0, eps) opposite to the gradient's sign; g = 0 moves +."""
+    rngs = [np.random.default_rng(i) for i in range(3)]
+    g = np.array([[1.0, -2.0, 0.0, 3.0]] * 3)
+    dx = progressive_step(rngs, g, 0.5)
+    assert np.all(dx[:, [0, 3]] <= 0) and np.all(dx[:, [1, 2]] >= 0)
+    assert np.all(np.abs(dx) < 0.5)
+
+
+def test_first_record_is_the_uniform_start_and_walks_descend():
+    """Records start inside [-r, r]^d and training loss falls over a walk on average."""
+    out = progressive_gradient_walk(XOR, _settings(steps=200, hessian="none"), range(20),
+                                    seed=1, weights_stride=1)
+    assert np.all(np.abs(out["weights"][:, 0]) <= 1.0)
+    assert out["Et"][:, -1].mean() < out["Et"][:, 0].mean()
+
+
+def test_records_equal_an_independent_recomputation_from_saved_weights():
+    """Et and the gradient norm at each saved point equal autograd's values there."""
+    out = progressive_gradient_walk(XOR, _settings(kind="ce"), range(3), seed=2,
+                                    weights_stride=7)
+    arch = Architecture(2, 2, 1)
+    for walk in range(3):
+        for k, w in enumerate(out["weights"][walk]):
+            step = 7 * k
+            assert out["Et"][walk, step] == pytest.approx(
+                float(loss(w, XOR.X_train, XOR.T_train, "ce")), rel=1e-12)
+            assert out["grad_norm"][walk, step] == pytest.approx(
+                np.linalg.norm(loss_grad(w, XOR.X_train, XOR.T_train, "ce")), rel=1e-10)
+
+
+def test_consecutive_points_differ_by_at_most_eps_per_dimension():
+    """The walk is unbounded but each step is at most eps in every dimension."""
+    out = progressive_gradient_walk(XOR, _settings(eps=0.2, init_range=10.0), range(4),
+                                    seed=3, weights_stride=1)
+    assert np.abs(np.diff(out["weights"], axis=1)).max() < 0.2
+
+
+def test_walk_does_not_depend_on_its_batch():
+    """A walk's numbers are the same alone or in a batch with other walks."""
+    together = progressive_gradient_walk(XOR, _settings(), [0, 1, 2, 3], seed=5)
+    alone = progressive_gradient_walk(XOR, _settings(), [2], seed=5)
+    for name in ("Et", "grad_norm", "curvature"):
+        np.testing.assert_array_equal(together[name][2], alone[name][0])
+
+
+def test_different_seeds_give_different_walks():
+    """Changing the seed changes the starting points."""
+    a = progressive_gradient_walk(XOR, _settings(steps=2), [0], seed=0)
+    b = progressive_gradient_walk(XOR, _settings(steps=2), [0], seed=1)
+    assert a["Et"][0, 0] != b["Et"][0, 0]
+
+
+def test_curvature_classes_are_recorded_and_none_mode_skips_them():
+    """Curvature holds valid class codes; hessian='none' records -1 everywhere."""
+    out = progressive_gradient_walk(XOR, _settings(), range(5), seed=0)
+    assert set(np.unique(out["curvature"])) <= set(range(len(CURVATURES)))
+    none = progressive_gradient_walk(XOR, _settings(hessian="none"), range(5), seed=0)
+    assert np.all(none["curvature"] == -1)
+
+
+def test_wide_range_walks_meet_saddles_and_singular_points():
+    """XOR walks from [-10, 10] find saddles and flat singular regions (Figure 4)."""
+    out = progressive_gradient_walk(XOR, _settings(init_range=10.0, eps=0.2, steps=100),
+                                    range(30), seed=0)
+    names = {CURVATURES[c] for c in np.unique(out["curvature"])}
+    assert {"saddle", "singular"} <= names
+
+
+def test_mnist_style_batches_differ_per_walk_and_step():
+    """With a batch size, each walk-step draws its own mini-batch of patterns."""
+    from dataclasses import replace
+    iris = load_problem("iris")
+    batched = replace(iris, batch_size=10)
+    out = progressive_gradient_walk(batched, _settings(hessian="none", steps=5), range(3), seed=0)
+    full = progressive_gradient_walk(iris, _settings(hessian="none", steps=5), range(3), seed=0)
+    assert not np.allclose(out["Et"], full["Et"])
+    assert np.isfinite(out["Et"]).all()
