@@ -22,6 +22,7 @@ sigmoid').
 from __future__ import annotations
 
 import numpy as np
+from scipy.linalg.blas import dsyrk as _syrk
 from scipy.special import expit, log_expit
 
 from .network import Architecture, LOSSES
@@ -112,6 +113,45 @@ def loss_and_grad(Wb, X, T, kind: str, arch: Architecture):
     return loss, grad, Z
 
 
+def _syrk_signed(Jt, sign, out):
+    """Lower triangle of Jt diag(sign) Jt^T into ``out`` (d, d), Fortran-ordered.
+
+    Jt is (d, R), Fortran-ordered; sign holds +-1 per column.
+    """
+    neg = sign < 0
+    if not neg.any():
+        return _syrk(1.0, Jt, beta=0.0, c=out, lower=1, overwrite_c=1)
+    _syrk(1.0, np.asfortranarray(Jt[:, ~neg]), beta=0.0, c=out, lower=1, overwrite_c=1)
+    return _syrk(-1.0, np.asfortranarray(Jt[:, neg]), beta=1.0, c=out, lower=1,
+                 overwrite_c=1)
+
+
+def _gauss_newton(Xa, C, Sa, d2, m1):
+    """J^T diag(l'') J for each network, one network at a time to stay in cache.
+
+    Row (p, k) of J is dz_pk/dw: X~_p (x) C_pk on the input weights, with
+    C_pk = sigmoid'(a_p) * W2[:, k], and S~_p on output k's weights. Rows are
+    scaled by sqrt|l''| and split by its sign so that each part is a symmetric
+    rank update (BLAS syrk, half the flops of a general product); the
+    cross-entropy's l'' is never negative, the squared error's can be.
+    """
+    n, P, K, h = C.shape
+    d = m1 + Sa.shape[-1] * K
+    root = np.sqrt(np.abs(d2))  # (n, P, K)
+    G = np.empty((n, d, d))
+    J = np.zeros((P, K, d))
+    for i in range(n):
+        Ci = C[i] * root[i][:, :, None]  # (P, K, h)
+        J[:, :, :m1] = (Xa[:, None, :, None] * Ci[:, :, None, :]).reshape(P, K, m1)
+        for k in range(K):
+            J[:, k, m1 + k::K] = Sa[i] * root[i, :, k, None]
+        # J.T is Fortran-ordered (d, P*K): syrk reads it without a copy
+        # G[i].T is Fortran-ordered: its lower triangle is G[i]'s upper one
+        _syrk_signed(J.reshape(P * K, d).T, d2[i].reshape(-1), G[i].T)
+        G[i] += np.triu(G[i], 1).T
+    return G
+
+
 def hessian(Wb, X, T, kind: str, arch: Architecture):
     """Full Hessian of the loss for each of n networks, shape (n, d, d).
 
@@ -132,29 +172,25 @@ def hessian(Wb, X, T, kind: str, arch: Architecture):
     P = Z.shape[1]
     d1, d2 = _element_derivatives(Z, T, kind, 1.0 / (P * K))
 
-    H = np.zeros((n, d, d))
-    # Gauss-Newton part, one output at a time: rows of J_k are dz_pk/dw.
-    for k in range(K):
-        J = np.zeros((n, P, d))
-        J[:, :, :m1] = (Xa[None, :, :, None]
-                        * (S1 * W2a[:, None, :-1, k])[:, :, None, :]).reshape(n, P, m1)
-        J[:, :, m1 + k::K] = Sa
-        H += np.swapaxes(J, 1, 2) @ (d2[:, :, k, None] * J)
+    C = S1[:, :, None, :] * W2a[:, None, :-1, :].transpose(0, 1, 3, 2)  # (n, P, K, h)
+    H = _gauss_newton(Xa, C, Sa, d2, m1)
 
     # Second-order part. Hidden unit j couples its incoming weights W~1[:, j]
     # with themselves (sigmoid'') and with its outgoing weights W2[j, :] (sigmoid').
     E = d1 @ W2a[:, :-1, :].transpose(0, 2, 1)  # (n, P, h)
     ES2 = E * S2
-    H11 = np.zeros((n, n_in + 1, h, n_in + 1, h))
-    for j in range(h):
-        H11[:, :, j, :, j] = Xa.T @ (ES2[:, :, j, None] * Xa)
+    H11 = H[:, :m1, :m1].reshape(n, n_in + 1, h, n_in + 1, h)  # a view into H
+    H12 = H[:, :m1, m1:].reshape(n, n_in + 1, h, h + 1, K)
+    H21 = H[:, m1:, :m1].reshape(n, h + 1, K, n_in + 1, h)
     C = Xa.T @ (S1[:, :, :, None] * d1[:, :, None, :]).reshape(n, P, h * K)
     C = C.reshape(n, n_in + 1, h, K)
-    H12 = np.zeros((n, n_in + 1, h, h + 1, K))
+    # sum_p e_pj s''_pj X~_pa X~_pb for all j at once: one product with the
+    # walk-independent outer products X~_p X~_p^T.
+    XX = (Xa[:, :, None] * Xa[:, None, :]).reshape(P, -1)  # (P, (n_in+1)^2)
+    M = (XX.T @ ES2.transpose(1, 0, 2).reshape(P, n * h))  # one large product
+    M = M.reshape(n_in + 1, n_in + 1, n, h).transpose(2, 0, 1, 3)
     for j in range(h):
-        H12[:, :, j, j, :] = C[:, :, j, :]
-    H12 = H12.reshape(n, m1, d - m1)
-    H[:, :m1, :m1] += H11.reshape(n, m1, m1)
-    H[:, :m1, m1:] += H12
-    H[:, m1:, :m1] += H12.transpose(0, 2, 1)
+        H11[:, :, j, :, j] += M[..., j]
+        H12[:, :, j, j, :] += C[:, :, j, :]
+        H21[:, j, :, :, j] += C[:, :, j, :].transpose(0, 2, 1)
     return H
