@@ -138,7 +138,7 @@ def _gauss_newton(Xa, C, Sa, d2, m1):
     n, P, K, h = C.shape
     d = m1 + Sa.shape[-1] * K
     root = np.sqrt(np.abs(d2))  # (n, P, K)
-    G = np.empty((n, d, d))
+    G = np.zeros((n, d, d))  # syrk fills one triangle; the other must start at 0
     J = np.zeros((P, K, d))
     for i in range(n):
         Ci = C[i] * root[i][:, :, None]  # (P, K, h)

@@ -1,0 +1,366 @@
+"""Loss-gradient clouds and the stagnation picture, drawn from stored results.
+
+Pure plotting: every function here takes data (a results frame as written by
+:mod:`lgc.store`, or one walk's loss sequence) and returns matplotlib artists.
+Nothing here runs a walk, and nothing calls ``pyplot``: figures are
+:class:`matplotlib.figure.Figure` objects, so they draw the same way on a
+headless server (Agg) as in a notebook, and never pop up on their own.
+
+A results *frame* has one row per (walk, step) and the columns walk, step, Et,
+Eg, Ct, Cg, grad_norm and curvature (categorical: convex, concave, saddle,
+singular; NaN where the curvature was not computed, as for MNIST).
+
+The l-g cloud (Section 4.2) puts the loss on the x-axis and the gradient norm
+on the y-axis, one pane per curvature class with a fixed colour per class.
+:data:`FIGURES` says, for each of the paper's 22 figures, what it shows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+from matplotlib.colors import LogNorm, Normalize
+from matplotlib.figure import Figure
+
+from .basins import stagnation_trace
+from .curvature import CURVATURES
+from .figures_spec import FIGURES, FigureSpec, Panel, figure_filename  # noqa: F401
+
+__all__ = [
+    "CLASS_COLOURS", "NOT_COMPUTED", "Cloud", "FIGURES", "FigureSpec", "Panel",
+    "figure_filename", "lg_cloud", "lg_cloud_figure", "stagnation_figure", "save",
+]
+
+#: One fixed colour per curvature class (ggplot's default four hues, as the paper's
+#: figures were drawn with ggplot), and grey for points without a curvature.
+CLASS_COLOURS = {"convex": "#7CAE00", "concave": "#F8766D", "saddle": "#00BFC4",
+                 "singular": "#C77CFF"}
+NOT_COMPUTED = "not computed"
+_GREY = "#7f7f7f"
+_LABELS = {"Et": "training loss Et", "Eg": "test loss Eg"}
+
+
+class Cloud(NamedTuple):
+    """What :func:`lg_cloud` drew: its panes and how many points each holds.
+
+    ``counts[c]`` is the number of points of class c (after any threshold),
+    ``shown[c]`` how many of them were drawn (fewer when subsampled).
+    ``mappable`` is the colour-mapped scatter (None without ``color_by``).
+    """
+
+    axes: tuple
+    counts: dict
+    shown: dict
+    mappable: object = None
+
+
+def _panes(curv: pd.Series) -> list[str]:
+    """Pane names: the four classes, plus "not computed" when some points lack one."""
+    missing = curv.isna()
+    if missing.all():
+        return [NOT_COMPUTED]
+    return list(CURVATURES) + ([NOT_COMPUTED] if missing.any() else [])
+
+
+def _select(frame: pd.DataFrame, thresholds) -> pd.DataFrame:
+    """Rows with frame[column] < bound for every (column, bound) in ``thresholds``."""
+    keep = np.ones(len(frame), dtype=bool)
+    for column, bound in (thresholds or {}).items():
+        if bound is not None:
+            keep &= frame[column].to_numpy() < bound
+    return frame[keep]
+
+
+def _subsample(n: int, max_points: int | None, seed: int) -> np.ndarray:
+    """Sorted indices of at most ``max_points`` of n rows (all of them if n fits)."""
+    if max_points is None or n <= max_points:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, int(max_points), replace=False))
+
+
+def _new_axes(fig, n_panes: int, ncols: int):
+    rows = -(-n_panes // ncols)
+    grid = fig.subplots(rows, min(ncols, n_panes), sharex=True, sharey=True, squeeze=False)
+    axes = list(grid.flat)
+    for ax in axes[n_panes:]:
+        ax.set_visible(False)
+    return axes[:n_panes]
+
+
+def _sqrt_scale(ax) -> None:
+    """Square-root x-axis (the paper's Figure 4); losses are never negative."""
+    ax.set_xscale("function", functions=(lambda x: np.sqrt(np.clip(x, 0, None)),
+                                         lambda y: np.square(y)))
+
+
+def lg_cloud(frame: pd.DataFrame, ax_row=None, loss: str = "Et", sqrt_x: bool = False,
+             color_by: str | None = None, thresholds=None, max_points: int | None = 200_000,
+             seed: int = 0, title: str | None = None, log_color: bool = False,
+             ncols: int = 2) -> Cloud:
+    """Draw the loss-gradient cloud of one sample, one pane per curvature class.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Results frame (see the module doc); needs ``loss``, grad_norm, curvature.
+    ax_row : sequence of Axes, Figure or SubFigure, optional
+        Where to draw: one Axes per pane, or a (sub)figure to make the panes in
+        (``ncols`` per row). By default a new Figure.
+    loss : "Et" or "Eg"
+        The column on the x-axis.
+    sqrt_x : bool
+        Square-root scale on the x-axis.
+    color_by : str, optional
+        Colour points by this column (e.g. "Eg", Figures 7, 10, 13, 16, 19, 22)
+        instead of by curvature class; a colour bar is added.
+    thresholds : float or dict, optional
+        Keep only rows with ``frame[column] < bound``: a dict {column: bound}, or a
+        number, read as an upper bound on ``loss``.
+    max_points : int or None
+        At most this many points are drawn, a seeded uniform sample of all of them;
+        each pane then says "n shown of N". None draws everything.
+    seed : int
+        Seed of that subsample.
+    title : str, optional
+        Title over the panes (a figure or sub-figure title).
+    log_color : bool
+        Logarithmic colour scale (the paper's Figure 16, CE panels).
+    ncols : int
+        Panes per row when the panes are made here.
+
+    Returns
+    -------
+    Cloud
+        The panes and the number of points per pane, counted and drawn.
+
+    Points without a curvature (NaN) get their own grey "not computed" pane, so
+    the panes always hold every point; when no point has a curvature (MNIST, as
+    in the paper) that is the only pane.
+    """
+    if not isinstance(thresholds, (dict, type(None))):
+        thresholds = {loss: float(thresholds)}
+    data = _select(frame, thresholds)
+    panes = _panes(data["curvature"])
+    if ax_row is None:
+        ax_row = Figure(figsize=(3.2 * min(ncols, len(panes)), 2.8 * -(-len(panes) // ncols)),
+                        layout="constrained")
+    if hasattr(ax_row, "subplots"):  # a Figure or SubFigure to fill
+        holder, axes = ax_row, _new_axes(ax_row, len(panes), ncols)
+    else:
+        axes = list(np.ravel(ax_row))
+        holder = axes[0].figure
+        if len(axes) < len(panes):
+            raise ValueError(f"ax_row has {len(axes)} axes but the cloud needs {len(panes)} "
+                             f"panes ({', '.join(panes)}); pass more axes or a figure")
+    picked = data.iloc[_subsample(len(data), max_points, seed)]
+    x_all, y_all = data[loss].to_numpy(float), data["grad_norm"].to_numpy(float)
+    classes = data["curvature"].astype(object).where(data["curvature"].notna(), NOT_COMPUTED)
+    shown_classes = classes.iloc[_subsample(len(data), max_points, seed)].to_numpy()
+    norm = None
+    if color_by is not None:
+        values = picked[color_by].to_numpy(float)
+        finite = values[np.isfinite(values) & ((values > 0) if log_color else True)]
+        lo, hi = (finite.min(), finite.max()) if finite.size else (1e-3, 1.0)
+        norm = LogNorm(lo, hi) if log_color else Normalize(lo, hi)
+    counts, shown, mappable = {}, {}, None
+    for ax, name in zip(axes, panes):
+        here = shown_classes == name
+        counts[name] = int((classes.to_numpy() == name).sum())
+        shown[name] = int(here.sum())
+        xy = np.column_stack([picked[loss].to_numpy(float)[here],
+                              picked["grad_norm"].to_numpy(float)[here]])
+        style = dict(s=2, linewidths=0, alpha=0.5, rasterized=True)
+        if color_by is None:
+            ax.scatter(xy[:, 0], xy[:, 1], color=CLASS_COLOURS.get(name, _GREY), **style)
+        else:
+            mappable = ax.scatter(xy[:, 0], xy[:, 1], c=picked[color_by].to_numpy(float)[here],
+                                  cmap="viridis", norm=norm, **style)
+        label = "curvature not computed" if panes == [NOT_COMPUTED] else name
+        count = (f"{shown[name]:,} shown of {counts[name]:,}" if shown[name] < counts[name]
+                 else f"N = {counts[name]:,}")
+        ax.set_title(f"{label}\n{count}", fontsize=9, color=CLASS_COLOURS.get(name, "k"))
+        if sqrt_x:
+            _sqrt_scale(ax)
+        ax.tick_params(labelsize=7)
+    if len(x_all):
+        _set_limits(axes[0], x_all, y_all)
+    bottom = max(range(len(axes)), key=lambda i: axes[i].get_subplotspec().rowspan.start
+                 if axes[i].get_subplotspec() else 0)
+    for i, ax in enumerate(axes):
+        if ax.get_subplotspec() is None or ax.get_subplotspec().is_last_row() or i == bottom:
+            ax.set_xlabel(_LABELS.get(loss, loss) + (" (square-root scale)" if sqrt_x else ""),
+                          fontsize=8)
+        if ax.get_subplotspec() is None or ax.get_subplotspec().is_first_col():
+            ax.set_ylabel("gradient norm", fontsize=8)
+    if mappable is not None:
+        bar = holder.colorbar(mappable, ax=axes, shrink=0.8)
+        bar.set_label(color_by + (" (log scale)" if log_color else ""), fontsize=8)
+        bar.solids.set_alpha(1)
+    if title:
+        holder.suptitle(title, fontsize=10)
+    return Cloud(tuple(axes), counts, shown, mappable)
+
+
+def _set_limits(ax, x, y) -> None:
+    """Shared limits from every point, not only the drawn subsample."""
+    x, y = x[np.isfinite(x)], y[np.isfinite(y)]
+    if x.size:
+        pad = 0.03 * (x.max() - x.min() or 1.0)
+        ax.set_xlim(max(x.min() - pad, 0.0), x.max() + pad)
+    if y.size:
+        pad = 0.03 * (y.max() - y.min() or 1.0)
+        ax.set_ylim(max(y.min() - pad, 0.0) if y.min() >= 0 else y.min() - pad, y.max() + pad)
+
+
+def _frame_for(frames: dict, panel: Panel):
+    """Look a panel's frame up by Panel, (loss, granularity, range) or (loss, granularity)."""
+    for key in (panel, (panel.loss, panel.granularity, panel.init_range),
+                (panel.loss, panel.granularity)):
+        if key in frames:
+            return frames[key]
+    return None
+
+
+def lg_cloud_figure(frames: dict, layout, *, max_points: int | None = 200_000, seed: int = 0,
+                    sqrt_x: bool | None = None, ncols: int = 2, title: str | None = None,
+                    figsize=None) -> Figure:
+    """A whole multi-panel l-g cloud figure, e.g. (a) SSE micro ... (d) CE macro.
+
+    Parameters
+    ----------
+    frames : dict
+        Results frames keyed by :class:`Panel`, by (loss, granularity, init_range)
+        or by (loss, granularity).
+    layout : int, FigureSpec or sequence of Panel
+        A figure number of :data:`FIGURES`, its spec, or the panels to draw.
+    max_points : int or None
+        Cap on the points drawn per panel (see :func:`lg_cloud`).
+    sqrt_x : bool, optional
+        Square-root loss axis; by default the figure spec's choice.
+    ncols : int
+        Panels per row.
+    title : str, optional
+        Figure title; by default "Figure n: <short caption>" for a spec.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One sub-figure per panel, each with its curvature panes. A panel without
+        a frame in ``frames`` shows "no results" rather than failing.
+    """
+    spec = FIGURES[layout] if isinstance(layout, int) else layout
+    if isinstance(spec, FigureSpec):
+        if spec.kind == "method":
+            raise ValueError(f"Figure {spec.number} is not an l-g cloud; draw it with "
+                             f"stagnation_figure(simulated_walk())")
+        panels, colour = spec.panels, spec.kind == "eg_cloud"
+        sqrt_x = spec.sqrt_x if sqrt_x is None else sqrt_x
+        title = title if title is not None else f"Figure {spec.number}: {spec.title}"
+    else:
+        panels, colour = tuple(spec), False
+    ncols = min(ncols, len(panels))
+    rows = -(-len(panels) // ncols)
+    fig = Figure(figsize=figsize or (5.2 * ncols, 4.6 * rows), layout="constrained")
+    subfigs = np.ravel(fig.subfigures(rows, ncols, squeeze=False))
+    for letter, panel, sub in zip("abcdefgh", panels, subfigs):
+        frame = _frame_for(frames, panel)
+        label = f"({letter}) {panel.label}"
+        if frame is None:
+            ax = sub.subplots()
+            ax.text(0.5, 0.5, "no results for this panel", ha="center", va="center",
+                    transform=ax.transAxes)
+            ax.set_axis_off()
+            sub.suptitle(label, fontsize=10)
+            continue
+        lg_cloud(frame, sub, sqrt_x=bool(sqrt_x), title=label, max_points=max_points,
+                 seed=seed, color_by="Eg" if colour else None,
+                 thresholds={"Et": panel.et_max} if colour else None,
+                 log_color=panel.log_color)
+    for sub in subfigs[len(panels):]:
+        sub.set_visible(False)
+    if title:
+        fig.suptitle(title, fontsize=11)
+    return fig
+
+
+def _runs(mask: np.ndarray):
+    """(start, stop) of every True run of a 1-D mask, stop exclusive."""
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1))
+
+
+def stagnation_figure(seq, windows=(6, 8, 12, 20), ncols: int = 2, title: str | None = None
+                      ) -> Figure:
+    """Figure 2: the stagnation estimate of one walk at several window sizes.
+
+    Each panel shows the min-max scaled walk, its EWMA (green, "Exp moving avg"),
+    and on the right-hand axis the moving standard deviation with the threshold
+    it is compared with; stagnant stretches are shaded. A moving std covering
+    steps i .. i + w - 1 is drawn at step i + w - 1, the end of its window.
+
+    Parameters
+    ----------
+    seq : 1-D array
+        One walk's loss values (e.g. ``lgc.basins.simulated_walk()``).
+    windows : sequence of int
+        One panel per window w, labelled (a), (b), ...
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Its left-hand axes carry the label "window <w>".
+
+    Examples
+    --------
+    >>> from lgc.basins import simulated_walk
+    >>> fig = stagnation_figure(simulated_walk(), windows=(8,))
+    >>> [ax.get_label() for ax in fig.axes if ax.get_label().startswith("window")]
+    ['window 8']
+    """
+    windows = tuple(int(w) for w in windows)
+    ncols = min(ncols, len(windows))
+    rows = -(-len(windows) // ncols)
+    fig = Figure(figsize=(5.0 * ncols, 3.4 * rows), layout="constrained")
+    axes = np.ravel(fig.subplots(rows, ncols, squeeze=False))
+    for ax in axes[len(windows):]:
+        ax.set_visible(False)
+    for letter, w, ax in zip("abcdefghijkl", windows, axes):
+        t = stagnation_trace(seq, w)
+        steps = np.arange(t.scaled.size)
+        at = steps[w - 1:]  # each moving std sits at the end of its window
+        for start, stop in _runs(t.stagnant):
+            ax.axvspan(at[start], at[stop - 1], color="#fdd9a0", alpha=0.6, lw=0,
+                       label="stagnant" if start == np.flatnonzero(t.stagnant)[0] else None)
+        ax.plot(steps, t.scaled, color="#4c72b0", lw=0.8, label="walk (scaled)")
+        ax.plot(steps, t.smoothed, color="green", lw=1.5, label="Exp moving avg")
+        ax.set_ylim(-0.05, 1.05)
+        ax.set_xlabel("step", fontsize=8)
+        ax.set_ylabel("scaled loss", fontsize=8)
+        ax.set_label(f"window {w}")
+        right = ax.twinx()
+        right.plot(at, t.moving_std, color="#d62728", lw=1.0, label="moving std")
+        right.axhline(t.threshold, color="k", ls="--", lw=0.9, label="threshold")
+        right.set_ylim(0, max(float(t.moving_std.max()), t.threshold) * 1.6 or 1.0)
+        right.set_ylabel("moving std", fontsize=8)
+        for a in (ax, right):
+            a.tick_params(labelsize=7)
+        ax.set_title(f"({letter}) w = {w}, alpha = {t.alpha:.3f}: nstag = {t.nstag}, "
+                     f"lstag = {t.lstag:.2f}", fontsize=9)
+        if letter == "a":
+            handles = ax.get_legend_handles_labels()
+            extra = right.get_legend_handles_labels()
+            ax.legend(handles[0] + extra[0], handles[1] + extra[1], fontsize=7,
+                      loc="upper right", framealpha=0.8)
+    if title:
+        fig.suptitle(title, fontsize=11)
+    return fig
+
+
+def save(fig: Figure, path, dpi: int = 150) -> Path:
+    """Write ``fig`` as a PNG, atomically (a crash leaves no half file)."""
+    from .store import atomic_write
+
+    return atomic_write(Path(path), lambda tmp: fig.savefig(tmp, format="png", dpi=dpi))
