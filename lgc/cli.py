@@ -75,7 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="curvature from the full Hessian, its per-tensor blocks (the "
                           "authors' code) or none (default full; none for MNIST)")
     run.add_argument("--rtol", type=float, default=DEFAULT_RTOL,
-                     help="zero-eigenvalue tolerance relative to ||H||_F (default 2^-23)")
+                     help="zero-eigenvalue tolerance relative to ||H||_F (default d * float64 eps)")
+    run.add_argument("--hessian-every", type=_positive_int, default=1,
+                     help="classify curvature at every k-th step only (default 1: all)")
     run.add_argument("--workers", type=_positive_int, default=1, help="worker processes")
     run.add_argument("--chunk-size", type=_positive_int, help="walks per batch")
     run.add_argument("--save-weights", action="store_true",
@@ -98,7 +100,7 @@ def _cmd_run(args) -> int:
     config = SampleConfig(problem=args.problem, loss=args.loss, init_range=args.init_range,
                           granularity=args.granularity, walks=args.walks, steps=args.steps,
                           seed=args.seed, split_seed=args.split_seed, hessian=args.hessian,
-                          rtol=args.rtol)
+                          rtol=args.rtol, hessian_every=args.hessian_every)
     sample = run_sample(config, args.out, chunk_size=args.chunk_size, workers=args.workers,
                         weights_stride=args.weights_stride if args.save_weights else None,
                         progress=not args.quiet)

@@ -6,10 +6,13 @@ curvature -> store); the command line and the notebooks call it.
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 import platform
 import subprocess
 import time
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -44,6 +47,8 @@ class SampleConfig:
     split_seed: int = 0
     hessian: str | None = None
     rtol: float = DEFAULT_RTOL
+    hessian_every: int = 1
+    discount_structural: bool = True
 
     def resolved(self, dim: int) -> "SampleConfig":
         """Fill the defaults that depend on the problem."""
@@ -64,7 +69,9 @@ class SampleConfig:
     def settings(self) -> WalkSettings:
         return WalkSettings(kind=self.loss, init_range=self.init_range,
                             eps=step_size(self.granularity, self.init_range),
-                            steps=self.steps, hessian=self.hessian, rtol=self.rtol)
+                            steps=self.steps, hessian=self.hessian, rtol=self.rtol,
+                            hessian_every=self.hessian_every,
+                            discount_structural=self.discount_structural)
 
 
 def validate(config: SampleConfig) -> None:
@@ -75,7 +82,8 @@ def validate(config: SampleConfig) -> None:
     if config.steps is not None and (int(config.steps) != config.steps or config.steps < 1):
         raise ValueError(f"steps must be a positive whole number; got {config.steps!r}")
     WalkSettings(kind=config.loss, init_range=config.init_range, eps=1.0,
-                 steps=config.steps or 1, hessian=config.hessian or "full", rtol=config.rtol)
+                 steps=config.steps or 1, hessian=config.hessian or "full", rtol=config.rtol,
+                 hessian_every=config.hessian_every)
 
 
 def chunks(n_walks: int, size: int):
@@ -89,10 +97,26 @@ def default_chunk_size(dim: int, hessian: str) -> int:
     return int(np.clip(100e6 // per_walk, 1, 256))
 
 
-def _run_chunk(config: SampleConfig, walk_ids, weights_stride):
+def _run_chunk(config: SampleConfig, walk_ids, weights_stride, callback=None):
     problem = load_problem(config.problem, seed=config.split_seed)
     return progressive_gradient_walk(problem, config.settings(), walk_ids, config.seed,
-                                     weights_stride=weights_stride)
+                                     weights_stride=weights_stride, callback=callback)
+
+
+@contextmanager
+def _single_threaded_blas():
+    """Worker processes each use one BLAS thread: the workers are the parallelism."""
+    names = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+    saved = {k: os.environ.get(k) for k in names}
+    os.environ.update({k: "1" for k in names})
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def provenance(config: SampleConfig, problem) -> dict:
@@ -158,7 +182,8 @@ def run_sample(config: SampleConfig, out_dir, *, chunk_size: int | None = None,
     start = time.perf_counter()
     bar = _progress_bar(config, len(todo) and sum(map(len, todo)), progress)
     if workers > 1:
-        with ProcessPoolExecutor(workers) as pool:
+        with _single_threaded_blas(), ProcessPoolExecutor(
+                workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             futures = [(ids, pool.submit(_run_chunk, config, ids, weights_stride))
                        for ids in todo]
             for ids, future in futures:
@@ -166,8 +191,8 @@ def run_sample(config: SampleConfig, out_dir, *, chunk_size: int | None = None,
                 bar.update(len(ids))
     else:
         for ids in todo:
-            sample.write_chunk(ids, _run_chunk(config, ids, weights_stride))
-            bar.update(len(ids))
+            tick = lambda step, n=len(ids): bar.update(n / config.steps)  # noqa: E731
+            sample.write_chunk(ids, _run_chunk(config, ids, weights_stride, tick))
     bar.close()
     meta["timings"] = {"seconds": time.perf_counter() - start, "walks_run": int(
         sum(map(len, todo))), "workers": workers, "chunk_size": size}

@@ -24,10 +24,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import LogNorm, Normalize
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from .basins import stagnation_trace
 from .curvature import CURVATURES
-from .figures_spec import FIGURES, FigureSpec, Panel, figure_filename  # noqa: F401
 
 __all__ = [
     "CLASS_COLOURS", "NOT_COMPUTED", "Cloud", "FIGURES", "FigureSpec", "Panel",
@@ -40,7 +40,172 @@ CLASS_COLOURS = {"convex": "#7CAE00", "concave": "#F8766D", "saddle": "#00BFC4",
                  "singular": "#C77CFF"}
 NOT_COMPUTED = "not computed"
 _GREY = "#7f7f7f"
+_SHADE = "#fdd9a0"
 _LABELS = {"Et": "training loss Et", "Eg": "test loss Eg"}
+
+
+def _range_label(r: float) -> str:
+    return f"[-{r:g}, {r:g}]"
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One panel of a paper figure: the sample it draws and how.
+
+    ``et_max`` keeps only points with Et below it (Eg-coloured figures);
+    ``log_color`` colours Eg on a logarithmic scale.
+    """
+
+    loss: str
+    granularity: str
+    init_range: float
+    et_max: float | None = None
+    log_color: bool = False
+
+    @property
+    def label(self) -> str:
+        """E.g. "SSE, micro, [-1, 1], Et < 0.05", as the paper's sub-captions read."""
+        text = f"{self.loss.upper()}, {self.granularity}, {_range_label(self.init_range)}"
+        return text + (f", Et < {self.et_max:g}" if self.et_max is not None else "")
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """What one of the paper's figures shows.
+
+    Attributes
+    ----------
+    number : int
+    problem : str or None
+        None for Figure 2, drawn from the simulated walk.
+    init_range : float or None
+        The walks' range r when every panel shares it, else None.
+    kind : "cloud", "eg_cloud" or "method"
+        l-g clouds coloured by curvature class, coloured by Eg, or Figure 2.
+    panels : tuple of Panel
+        In the paper's order (a), (b), ...
+    sqrt_x : bool
+        Square-root scale on the loss axis.
+    caption : str
+        What the figure shows, in our words.
+    notes : str
+        Where we read the paper one way rather than another.
+    windows : tuple of int
+        Window sizes of a "method" figure's panels.
+    """
+
+    number: int
+    problem: str | None
+    init_range: float | None
+    kind: str
+    panels: tuple = ()
+    sqrt_x: bool = False
+    caption: str = ""
+    notes: str = ""
+    windows: tuple = ()
+
+    @property
+    def title(self) -> str:
+        return self.caption.split(";")[0].rstrip(".")
+
+    @property
+    def thresholds(self) -> tuple:
+        """Each panel's Et bound (None where there is none)."""
+        return tuple(p.et_max for p in self.panels)
+
+    @property
+    def filename(self) -> str:
+        stem = f"fig{self.number:02d}"
+        if self.kind == "method":
+            return f"{stem}-stagnation-windows.png"
+        r = f"-r{self.init_range:g}" if self.init_range is not None else ""
+        what = {"cloud": "clouds", "eg_cloud": "eg-clouds"}[self.kind]
+        if self.number == 1:
+            what = "example-cloud"
+        return f"{stem}-{self.problem}{r}-{what}.png"
+
+
+_NAMES = {"xor": "XOR", "iris": "Iris", "diabetes": "Diabetes", "glass": "Glass",
+          "cancer": "Cancer", "heart": "Heart", "mnist": "MNIST"}
+_BY_LOSS = (("sse", "micro"), ("ce", "micro"), ("sse", "macro"), ("ce", "macro"))
+_BY_STEP = (("sse", "micro"), ("sse", "macro"), ("ce", "micro"), ("ce", "macro"))
+_CAPTION_12 = ("NOTES item 12: the paper's caption says [-1, 1] but its panels are the "
+               "[-10, 10] walks; we draw r = 10.")
+
+
+def _clouds(n, problem, r, order=_BY_LOSS, notes="", sqrt_x=False):
+    name = _NAMES[problem]
+    return FigureSpec(
+        n, problem, r, "cloud", tuple(Panel(loss, g, r) for loss, g in order), sqrt_x,
+        f"{name}, walks started in {_range_label(r)}; SSE and CE losses, micro (1% of the "
+        f"range width) and macro (10%) steps, one pane per curvature class.", notes)
+
+
+def _eg(n, problem, panels, notes=""):
+    ranges = {p.init_range for p in panels}
+    name = _NAMES[problem]
+    return FigureSpec(
+        n, problem, ranges.pop() if len(ranges) == 1 else None, "eg_cloud", tuple(panels),
+        False, f"{name}, low-loss points coloured by their test loss Eg; only points under "
+        f"each panel's Et bound are drawn, to look at generalisation near the attractors.",
+        notes)
+
+
+_MNIST = "The paper computed no Hessians for MNIST: each panel has one pane, curvature not computed."
+
+#: The paper's 22 figures, by number (captions and sub-captions of Sections 4-6).
+FIGURES = {f.number: f for f in (
+    FigureSpec(1, "xor", 1.0, "cloud", (Panel("sse", "micro", 1.0),), False,
+               "An example l-g cloud for XOR; loss on the x-axis, gradient norm on the "
+               "y-axis, one pane per curvature class.",
+               "The paper does not say which XOR sample it shows; we draw SSE, micro, [-1, 1]."),
+    FigureSpec(2, None, None, "method", (), False,
+               "The stagnation estimate on a simulated walk with three plateaus at four window "
+               "sizes; EWMA in green, moving std against its threshold, stagnant steps shaded.",
+               "The paper does not name the windows of panels (a)-(d); we use 6, 8, 12 and 20 "
+               "(too little smoothing, the best window of Table 1, more, too much).",
+               windows=(6, 8, 12, 20)),
+    _clouds(3, "xor", 1.0),
+    _clouds(4, "xor", 10.0, sqrt_x=True, notes=(
+        "Section 6.1 says the horizontal axis is in square-root scale (while discussing "
+        "panels b and d); we use it for all four panels.")),
+    _clouds(5, "iris", 1.0),
+    _clouds(6, "iris", 10.0),
+    _eg(7, "iris", [Panel("sse", "micro", 1.0, 0.05), Panel("ce", "micro", 1.0, 0.05),
+                    Panel("sse", "micro", 10.0, 0.05), Panel("ce", "micro", 10.0, 0.05)]),
+    _clouds(8, "diabetes", 1.0),
+    _clouds(9, "diabetes", 10.0, notes=_CAPTION_12),
+    _eg(10, "diabetes", [Panel("sse", "micro", 1.0, 0.2), Panel("ce", "micro", 1.0, 0.5),
+                         Panel("sse", "micro", 10.0, 0.2), Panel("ce", "micro", 10.0, 1.0)],
+        "The text calls it a close-up of the convex attractors: the Et bounds do the zooming."),
+    _clouds(11, "glass", 1.0),
+    _clouds(12, "glass", 10.0),
+    _eg(13, "glass", [Panel("sse", "micro", 10.0, 0.2), Panel("ce", "micro", 10.0, 1.0)]),
+    _clouds(14, "cancer", 1.0, _BY_STEP),
+    _clouds(15, "cancer", 10.0, notes=_CAPTION_12),
+    _eg(16, "cancer", [Panel("sse", "micro", 1.0, 0.05), Panel("ce", "micro", 1.0, 0.05, True),
+                       Panel("sse", "micro", 10.0, 0.05), Panel("ce", "micro", 10.0, 0.1, True)],
+        "Section 6.5: CE panels are coloured on a logarithmic scale, their Eg values "
+        "spanning orders of magnitude."),
+    _clouds(17, "heart", 1.0, _BY_STEP),
+    _clouds(18, "heart", 10.0, _BY_STEP, notes=_CAPTION_12),
+    _eg(19, "heart", [Panel("sse", "micro", 1.0, 0.2), Panel("ce", "micro", 1.0, 0.5)]),
+    _clouds(20, "mnist", 1.0, notes=_MNIST),
+    _clouds(21, "mnist", 10.0, notes=_MNIST),
+    _eg(22, "mnist", [Panel("sse", "macro", 10.0, 0.2), Panel("ce", "macro", 10.0, 0.25)],
+        _MNIST),
+)}
+
+
+def figure_filename(n: int) -> str:
+    """File name of the paper's figure ``n``.
+
+    >>> figure_filename(3)
+    'fig03-xor-r1-clouds.png'
+    """
+    if n not in FIGURES:
+        raise KeyError(f"the paper has figures 1 to {max(FIGURES)}; got {n!r}")
+    return FIGURES[n].filename
 
 
 class Cloud(NamedTuple):
@@ -172,7 +337,7 @@ def lg_cloud(frame: pd.DataFrame, ax_row=None, loss: str = "Et", sqrt_x: bool = 
         shown[name] = int(here.sum())
         xy = np.column_stack([picked[loss].to_numpy(float)[here],
                               picked["grad_norm"].to_numpy(float)[here]])
-        style = dict(s=2, linewidths=0, alpha=0.5, rasterized=True)
+        style = _marker_style(shown[name])
         if color_by is None:
             ax.scatter(xy[:, 0], xy[:, 1], color=CLASS_COLOURS.get(name, _GREY), **style)
         else:
@@ -185,34 +350,40 @@ def lg_cloud(frame: pd.DataFrame, ax_row=None, loss: str = "Et", sqrt_x: bool = 
         if sqrt_x:
             _sqrt_scale(ax)
         ax.tick_params(labelsize=7)
-    if len(x_all):
-        _set_limits(axes[0], x_all, y_all)
-    bottom = max(range(len(axes)), key=lambda i: axes[i].get_subplotspec().rowspan.start
-                 if axes[i].get_subplotspec() else 0)
+    for ax in axes:
+        _set_limits(ax, x_all, y_all)
+    xlabel = _LABELS.get(loss, loss) + (" (square-root scale)" if sqrt_x else "")
+    per_row = ncols if hasattr(ax_row, "subplots") else len(axes)
     for i, ax in enumerate(axes):
-        if ax.get_subplotspec() is None or ax.get_subplotspec().is_last_row() or i == bottom:
-            ax.set_xlabel(_LABELS.get(loss, loss) + (" (square-root scale)" if sqrt_x else ""),
-                          fontsize=8)
-        if ax.get_subplotspec() is None or ax.get_subplotspec().is_first_col():
+        if i + per_row >= len(panes):  # last row of panes
+            ax.set_xlabel(xlabel, fontsize=8)
+        if i % per_row == 0:
             ax.set_ylabel("gradient norm", fontsize=8)
     if mappable is not None:
         bar = holder.colorbar(mappable, ax=axes, shrink=0.8)
         bar.set_label(color_by + (" (log scale)" if log_color else ""), fontsize=8)
         bar.solids.set_alpha(1)
+        bar.ax.tick_params(labelsize=7)
     if title:
         holder.suptitle(title, fontsize=10)
     return Cloud(tuple(axes), counts, shown, mappable)
 
 
+def _marker_style(n: int) -> dict:
+    """Small, translucent, rasterised dots for big clouds; visible ones for a few points."""
+    size, alpha = (2, 0.5) if n > 5000 else (5, 0.7) if n > 200 else (12, 0.9)
+    return dict(s=size, linewidths=0, alpha=alpha, rasterized=True)
+
+
 def _set_limits(ax, x, y) -> None:
-    """Shared limits from every point, not only the drawn subsample."""
-    x, y = x[np.isfinite(x)], y[np.isfinite(y)]
-    if x.size:
-        pad = 0.03 * (x.max() - x.min() or 1.0)
-        ax.set_xlim(max(x.min() - pad, 0.0), x.max() + pad)
-    if y.size:
-        pad = 0.03 * (y.max() - y.min() or 1.0)
-        ax.set_ylim(max(y.min() - pad, 0.0) if y.min() >= 0 else y.min() - pad, y.max() + pad)
+    """Limits from every point, not only the drawn subsample; 0 (zero loss,
+    zero gradient) stays in view, as stationary points are what the cloud is for."""
+    for values, setter in ((x, ax.set_xlim), (y, ax.set_ylim)):
+        v = values[np.isfinite(values)]
+        if v.size:
+            lo, hi = min(v.min(), 0.0), v.max()
+            pad = 0.03 * (hi - lo or 1.0)
+            setter(lo if lo == 0 else lo - pad, hi + pad)
 
 
 def _frame_for(frames: dict, panel: Panel):
@@ -332,8 +503,7 @@ def stagnation_figure(seq, windows=(6, 8, 12, 20), ncols: int = 2, title: str | 
         steps = np.arange(t.scaled.size)
         at = steps[w - 1:]  # each moving std sits at the end of its window
         for start, stop in _runs(t.stagnant):
-            ax.axvspan(at[start], at[stop - 1], color="#fdd9a0", alpha=0.6, lw=0,
-                       label="stagnant" if start == np.flatnonzero(t.stagnant)[0] else None)
+            ax.axvspan(at[start], at[stop - 1], color=_SHADE, alpha=0.6, lw=0)
         ax.plot(steps, t.scaled, color="#4c72b0", lw=0.8, label="walk (scaled)")
         ax.plot(steps, t.smoothed, color="green", lw=1.5, label="Exp moving avg")
         ax.set_ylim(-0.05, 1.05)
@@ -343,17 +513,19 @@ def stagnation_figure(seq, windows=(6, 8, 12, 20), ncols: int = 2, title: str | 
         right = ax.twinx()
         right.plot(at, t.moving_std, color="#d62728", lw=1.0, label="moving std")
         right.axhline(t.threshold, color="k", ls="--", lw=0.9, label="threshold")
-        right.set_ylim(0, max(float(t.moving_std.max()), t.threshold) * 1.6 or 1.0)
+        top = max(float(t.moving_std.max()), t.threshold) * 1.6 or 1.0
+        right.set_ylim(-0.05 * top, 1.05 * top)  # zero level with the left axis' zero
         right.set_ylabel("moving std", fontsize=8)
         for a in (ax, right):
             a.tick_params(labelsize=7)
-        ax.set_title(f"({letter}) w = {w}, alpha = {t.alpha:.3f}: nstag = {t.nstag}, "
+        prefix = f"({letter}) " if len(windows) > 1 else ""
+        ax.set_title(f"{prefix}w = {w}, alpha = {t.alpha:.3f}: nstag = {t.nstag}, "
                      f"lstag = {t.lstag:.2f}", fontsize=9)
-        if letter == "a":
-            handles = ax.get_legend_handles_labels()
-            extra = right.get_legend_handles_labels()
-            ax.legend(handles[0] + extra[0], handles[1] + extra[1], fontsize=7,
-                      loc="upper right", framealpha=0.8)
+        if ax is axes[0]:
+            handles = [Patch(color=_SHADE, alpha=0.6, label="stagnant")]
+            handles += ax.get_lines() + right.get_lines()
+            fig.legend(handles=handles, loc="outside lower center", ncols=5, fontsize=8,
+                       frameon=False)
     if title:
         fig.suptitle(title, fontsize=11)
     return fig

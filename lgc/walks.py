@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import derivatives
-from .curvature import DEFAULT_RTOL, HESSIAN_MODES, curvature
+from .curvature import DEFAULT_RTOL, HESSIAN_MODES, curvature, structural_zeros
 from .network import LOSSES, Architecture, accuracy
 from scipy.special import expit
 
@@ -60,6 +60,8 @@ class WalkSettings:
     steps : number of recorded points per walk
     hessian : "full", "blocks" or "none" (curvature not computed)
     rtol : zero-eigenvalue tolerance relative to ||H||_F (see lgc.curvature)
+    hessian_every : classify curvature at every k-th step only (1 = every
+        step, the paper's protocol); the other steps record no curvature
     """
 
     kind: str
@@ -68,6 +70,8 @@ class WalkSettings:
     steps: int
     hessian: str = "full"
     rtol: float = DEFAULT_RTOL
+    hessian_every: int = 1
+    discount_structural: bool = True
 
     def __post_init__(self):
         if self.kind not in LOSSES:
@@ -78,6 +82,9 @@ class WalkSettings:
             raise ValueError(f"step size eps must be a positive number; got {self.eps!r}")
         if int(self.steps) != self.steps or self.steps < 1:
             raise ValueError(f"steps must be a positive whole number; got {self.steps!r}")
+        if int(self.hessian_every) != self.hessian_every or self.hessian_every < 1:
+            raise ValueError(f"hessian_every must be a positive whole number; got "
+                             f"{self.hessian_every!r}")
         if self.hessian not in HESSIAN_MODES:
             raise ValueError(f"unknown Hessian mode {self.hessian!r}: choose one of "
                              f"{HESSIAN_MODES}")
@@ -152,6 +159,9 @@ def progressive_gradient_walk(problem, settings: WalkSettings, walk_ids, seed: i
     rngs = walk_rngs(seed, walk_ids)
     batch_rngs = walk_rngs(seed, walk_ids, _BATCH_STREAM)
     W = initial_points(rngs, arch.dim, settings.init_range)
+    flat = 0
+    if settings.hessian != "none" and settings.discount_structural:
+        flat = structural_zeros(problem.X_train, arch.hidden, settings.hessian)
     out = {name: np.empty((n, steps)) for name in RECORDS[:-1]}
     out["curvature"] = np.full((n, steps), -1, dtype=np.int8)
     if weights_stride:
@@ -160,10 +170,10 @@ def progressive_gradient_walk(problem, settings: WalkSettings, walk_ids, seed: i
         Et, Eg, Ct, Cg, G, (Xt, Tt) = _evaluate(W, problem, arch, settings, batch_rngs)
         for name, value in zip(RECORDS, (Et, Eg, Ct, Cg, np.linalg.norm(G, axis=1))):
             out[name][:, step] = value
-        if settings.hessian != "none":
+        if settings.hessian != "none" and step % settings.hessian_every == 0:
             H = derivatives.hessian(W, Xt, Tt, settings.kind, arch)
             out["curvature"][:, step] = curvature(H, settings.hessian, arch.tensor_sizes,
-                                                  settings.rtol)
+                                                  settings.rtol, n_structural=flat)
         if weights_stride and step % weights_stride == 0:
             out["weights"][:, step // weights_stride] = W
         W = W + progressive_step(rngs, G, settings.eps)

@@ -32,8 +32,8 @@ def test_singular_is_tested_before_saddle():
 def test_eigenvalue_below_tolerance_counts_as_zero():
     """An eigenvalue below rtol * ||H||_F is zero; one above it is not."""
     rng = np.random.default_rng(1)
-    tiny = _sym(np.array([1.0, 2.0, 1e-9]), rng)
-    small = _sym(np.array([1.0, 2.0, 1e-5]), rng)
+    tiny = _sym(np.array([1.0, 2.0, 1e-15]), rng)
+    small = _sym(np.array([1.0, 2.0, 1e-12]), rng)
     assert _name(tiny) == "singular" and _name(small) == "convex"
     assert _name(tiny, rtol=0.0) == "convex"
 
@@ -66,3 +66,20 @@ def test_unknown_mode_is_rejected():
     """An unknown Hessian mode names the allowed ones."""
     with pytest.raises(ValueError, match="unknown Hessian mode 'diag'"):
         curvature(np.eye(2)[None], mode="diag")
+
+
+def test_dependent_inputs_give_structural_zero_eigenvalues():
+    """Inputs of rank r < m give hidden * (m - r) zero Hessian eigenvalues everywhere."""
+    from lgc import derivatives
+    from lgc.network import Architecture
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(20, 3))
+    X = np.column_stack([X, X[:, 0] + X[:, 1]])  # one dependent column
+    T = rng.integers(0, 2, (20, 1)).astype(float)
+    arch = Architecture(4, 3, 1)
+    from lgc.curvature import structural_zeros
+    assert structural_zeros(X, 3) == 3
+    H = derivatives.hessian(rng.normal(size=(2, arch.dim)), X, T, "sse", arch)
+    n_zero = inertia(H, zero_tolerance(H), "eigh")[2]
+    np.testing.assert_array_equal(n_zero, [3, 3])
+    assert set(curvature(H, n_structural=3)) <= {0, 1, 2}  # no longer singular

@@ -56,11 +56,11 @@ def test_interrupted_run_resumes_without_redoing_finished_walks(tmp_path, monkey
     """After a crash mid-run, a rerun computes only the missing chunks and matches."""
     real, calls = experiment._run_chunk, []
 
-    def crash_on_third(config, ids, stride):
+    def crash_on_third(config, ids, stride, callback=None):
         calls.append(int(ids[0]))
         if len(calls) == 3:
             raise KeyboardInterrupt
-        return real(config, ids, stride)
+        return real(config, ids, stride, callback)
 
     monkeypatch.setattr(experiment, "_run_chunk", crash_on_third)
     with pytest.raises(KeyboardInterrupt):

@@ -106,3 +106,10 @@ def test_mnist_style_batches_differ_per_walk_and_step():
     full = progressive_gradient_walk(iris, _settings(hessian="none", steps=5), range(3), seed=0)
     assert not np.allclose(out["Et"], full["Et"])
     assert np.isfinite(out["Et"]).all()
+
+
+def test_hessian_every_k_classifies_only_those_steps():
+    """With hessian_every=3 curvature is recorded at steps 0, 3, 6, ... only."""
+    out = progressive_gradient_walk(XOR, _settings(steps=10, hessian_every=3), range(2), seed=0)
+    recorded = out["curvature"][0] >= 0
+    np.testing.assert_array_equal(np.flatnonzero(recorded), [0, 3, 6, 9])

@@ -1,0 +1,242 @@
+"""A classroom explorer: change a setting, see the l-g cloud and the basins move.
+
+Built on ipywidgets (install the ``notebooks`` extra). In a notebook::
+
+    from lgc.explorer import explore
+    explore()                      # XOR, SSE, [-1, 1], micro steps
+
+Every change of problem, loss, range, granularity, walks, steps or seed runs a
+*small* batch of progressive gradient walks (Section 4.1) with the curvature of
+the full Hessian (none for MNIST, as in the paper) and redraws the l-g cloud
+(Section 4.2). Changing the window w only redraws the stagnation picture of the
+first walk's training loss (Figure 2 style, Section 4.3); the walks are kept.
+
+To keep every answer within a few seconds the batch is capped: walks x steps x
+(cost of one step for the problem's dimension) stays under ``budget``. Steps are
+kept first (basins need long walks), walks are dropped first.
+
+Nothing here is needed by ``import lgc``, which does not import ipywidgets.
+"""
+from __future__ import annotations
+
+import functools
+import io
+import logging
+import time
+
+import numpy as np
+
+from .basins import WINDOWS, stagnation_trace
+from .plots import _NAMES, lg_cloud, stagnation_figure
+from .problems import PROBLEMS, load_problem
+from .store import records_frame
+from .walks import WalkSettings, progressive_gradient_walk, step_size
+
+__all__ = ["WORK_BUDGET", "Explorer", "explore", "capped_size", "step_cost"]
+
+log = logging.getLogger("lgc")
+
+#: Work units per answer, about 3 s on one laptop core: one unit is ~0.1 us,
+#: measured on XOR to Heart (one full-Hessian walk step costs ~ d^2 + 400 units).
+WORK_BUDGET = 3e7
+_RANGES = (("[-1, 1]", 1.0), ("[-10, 10]", 10.0))
+
+
+def step_cost(dim: int, hessian: str) -> float:
+    """Work units of one walk step: the Hessian's d^2 dominates, else the batch's d."""
+    return dim * dim + 400.0 if hessian != "none" else dim / 2 + 400.0
+
+
+def capped_size(walks: int, steps: int, dim: int, hessian: str,
+                budget: float = WORK_BUDGET) -> tuple[int, int]:
+    """(walks, steps) no larger than asked, with walks x steps x step_cost <= budget.
+
+    Walks are dropped before steps, and steps never go below the largest window
+    (20) so the stagnation estimate still has a full window.
+
+    >>> capped_size(50, 1000, 9, "full")
+    (50, 1000)
+    >>> capped_size(50, 1000, 321, "full")
+    (1, 290)
+    """
+    total = max(int(budget // step_cost(dim, hessian)), 1)  # walk steps we can afford
+    n = min(walks, max(total // steps, 1))
+    return n, min(steps, max(total // n, max(WINDOWS)))
+
+
+@functools.lru_cache(maxsize=8)
+def _problem(name: str):
+    return load_problem(name)
+
+
+def _png(fig, dpi: int = 90) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+class Explorer:
+    """Widgets for one small sample of walks, and what they last drew.
+
+    Parameters are the widgets' starting values; ``budget`` caps the work per
+    answer (see :func:`capped_size`) and ``max_points`` the points drawn.
+
+    Attributes
+    ----------
+    problem, loss, init_range, granularity, walks, steps, window, seed : widgets
+        Set ``.value`` to change a setting; the explorer redraws at once.
+    box : ipywidgets.VBox
+        The whole explorer; an Explorer also displays itself in a notebook.
+    result : dict
+        Records of the last batch (:func:`lgc.walks.progressive_gradient_walk`).
+    frame : pandas.DataFrame
+        The same records as a results frame.
+    size : (int, int)
+        Walks and steps actually run (after the cap).
+    cloud : lgc.plots.Cloud
+        The last l-g cloud, with its per-pane counts.
+    figure, stagnation_fig : matplotlib.figure.Figure
+        The last l-g cloud figure and stagnation figure.
+    trace : lgc.basins.StagnationTrace or None
+        The first walk's stagnation estimate at the chosen window.
+    runs : int
+        How many batches of walks have been run (a window change runs none).
+    error : str or None
+        Why the last update failed, if it did.
+    """
+
+    def __init__(self, problem: str = "xor", loss: str = "sse", init_range: float = 1.0,
+                 granularity: str = "micro", walks: int = 10, steps: int = 1000,
+                 window: int = 8, seed: int = 0, budget: float = WORK_BUDGET,
+                 max_points: int = 50_000):
+        try:
+            import ipywidgets as widgets
+        except ImportError as err:
+            raise ImportError("the explorer needs ipywidgets: pip install 'lgc[notebooks]'"
+                              ) from err
+        self.budget, self.max_points = budget, max_points
+        self.result = self.frame = self.cloud = self.figure = None
+        self.stagnation_fig = self.trace = self.error = None
+        self.size, self.runs, self.seconds = (0, 0), 0, 0.0
+        wide = {"description_width": "80px"}
+        self.problem = widgets.Dropdown(options=list(PROBLEMS), value=problem,
+                                        description="problem", style=wide)
+        self.loss = widgets.ToggleButtons(options=[("SSE", "sse"), ("CE", "ce")], value=loss,
+                                          description="loss", style=wide)
+        self.init_range = widgets.ToggleButtons(options=_RANGES, value=float(init_range),
+                                                description="range", style=wide)
+        self.granularity = widgets.ToggleButtons(options=["micro", "macro"], value=granularity,
+                                                 description="steps of", style=wide)
+        self.walks = widgets.IntSlider(walks, min=1, max=50, description="walks", style=wide)
+        self.steps = widgets.IntSlider(steps, min=10, max=1000, step=10, description="steps",
+                                       style=wide)
+        self.window = widgets.IntSlider(window, min=min(WINDOWS), max=max(WINDOWS), step=2,
+                                        description="window w", style=wide)
+        self.seed = widgets.BoundedIntText(seed, min=0, max=2**31 - 1, description="seed",
+                                           style=wide)
+        self.status = widgets.HTML()
+        self.cloud_image = widgets.Image(format="png")
+        self.stagnation_image = widgets.Image(format="png")
+        controls = [self.problem, self.loss, self.init_range, self.granularity, self.walks,
+                    self.steps, self.seed, self.window]
+        self.box = widgets.VBox([widgets.HBox([widgets.VBox(controls[:4]),
+                                               widgets.VBox(controls[4:])]),
+                                 self.status, self.cloud_image, self.stagnation_image])
+        for widget in controls:
+            widget.observe(self._changed, names="value")
+        self.update()
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.box._repr_mimebundle_(**kwargs)
+
+    def _changed(self, change) -> None:
+        if change["owner"] is self.window:
+            self._draw_stagnation()
+            self._report()
+        else:
+            self.update()
+
+    def settings(self):
+        """The problem and WalkSettings the widgets ask for, after the cap."""
+        problem = _problem(self.problem.value)
+        hessian = "none" if problem.name == "mnist" else "full"
+        walks, steps = capped_size(self.walks.value, self.steps.value, problem.dim, hessian,
+                                   self.budget)
+        r = float(self.init_range.value)
+        settings = WalkSettings(kind=self.loss.value, init_range=r,
+                                eps=step_size(self.granularity.value, r), steps=steps,
+                                hessian=hessian)
+        return problem, settings, walks
+
+    def update(self) -> None:
+        """Run the walks the widgets ask for and redraw both pictures."""
+        try:
+            problem, settings, walks = self.settings()
+            start = time.perf_counter()
+            self.result = progressive_gradient_walk(problem, settings, range(walks),
+                                                    seed=int(self.seed.value))
+            self.seconds = time.perf_counter() - start
+            self.runs += 1
+            self.size = (walks, settings.steps)
+            self.frame = records_frame(self.result, range(walks))
+            self._draw_cloud(problem, settings)
+            self._draw_stagnation()
+            self.error = None
+        except (OSError, ValueError) as err:  # missing data files, bad settings
+            log.warning("explorer: %s", err)
+            self.error = f"{type(err).__name__}: {err}"
+        self._report()
+
+    def _draw_cloud(self, problem, settings) -> None:
+        title = (f"{_NAMES.get(problem.name, problem.name)}, {settings.kind.upper()}, {self.granularity.value}, "
+                 f"[-{settings.init_range:g}, {settings.init_range:g}]: "
+                 f"{self.size[0]} walks x {self.size[1]} steps")
+        self.cloud = lg_cloud(self.frame, loss="Et", max_points=self.max_points, ncols=4,
+                              title=title)
+        self.figure = self.cloud.axes[0].figure
+        self.figure.set_size_inches(max(2.8 * len(self.cloud.axes) + 0.6, 6.0), 3.2)
+        self.cloud_image.value = _png(self.figure)
+
+    def _draw_stagnation(self) -> None:
+        """Figure 2 for the first walk's Et at the chosen window (no walks run)."""
+        if self.result is None:
+            return
+        w, et = int(self.window.value), self.result["Et"][0]
+        self.trace = self.stagnation_fig = None
+        if et.size < w:
+            self.stagnation_image.value = b""
+            return
+        try:
+            self.trace = stagnation_trace(et, w)
+        except ValueError as err:  # a diverged walk (non-finite loss)
+            log.warning("explorer: %s", err)
+            self.stagnation_image.value = b""
+            return
+        self.stagnation_fig = stagnation_figure(et, windows=(w,),
+                                                title="first walk's training loss Et")
+        self.stagnation_fig.set_size_inches(7, 3.6)
+        self.stagnation_image.value = _png(self.stagnation_fig)
+
+    def _report(self) -> None:
+        """One line of what was run and found, in the status widget."""
+        if self.error:
+            self.status.value = f"<b>Could not run:</b> {self.error}"
+            return
+        walks, steps = self.size
+        capped = (walks, steps) != (self.walks.value, self.steps.value)
+        text = (f"{walks} walks x {steps} steps in {self.seconds:.1f} s"
+                + (" (capped to keep the answer quick)" if capped else ""))
+        counts = ", ".join(f"{k} {v}" for k, v in self.cloud.counts.items())
+        text += f"; points: {counts}"
+        w = int(self.window.value)
+        if self.trace is None:
+            text += f"; no stagnation estimate at w = {w} (walk too short or not finite)"
+        else:
+            text += (f"; first walk at w = {w}: nstag = {self.trace.nstag}, "
+                     f"lstag = {self.trace.lstag:.2f}")
+        self.status.value = text
+
+
+def explore(**kwargs) -> Explorer:
+    """Make an :class:`Explorer` (it displays itself as the last line of a cell)."""
+    return Explorer(**kwargs)
