@@ -80,6 +80,8 @@ class Explorer:
 
     Parameters are the widgets' starting values; ``budget`` caps the work per
     answer (see :func:`capped_size`) and ``max_points`` the points drawn.
+    ``draw=False`` builds the figures but skips rendering them to the image
+    widgets (most of an answer's time), for scripted or headless use.
 
     Attributes
     ----------
@@ -108,13 +110,13 @@ class Explorer:
     def __init__(self, problem: str = "xor", loss: str = "sse", init_range: float = 1.0,
                  granularity: str = "micro", walks: int = 10, steps: int = 1000,
                  window: int = 8, seed: int = 0, budget: float = WORK_BUDGET,
-                 max_points: int = 50_000):
+                 max_points: int = 50_000, draw: bool = True):
         try:
             import ipywidgets as widgets
         except ImportError as err:
             raise ImportError("the explorer needs ipywidgets: pip install 'lgc[notebooks]'"
                               ) from err
-        self.budget, self.max_points = budget, max_points
+        self.budget, self.max_points, self.draw = budget, max_points, draw
         self.result = self.frame = self.cloud = self.figure = None
         self.stagnation_fig = self.trace = self.error = None
         self.size, self.runs, self.seconds = (0, 0), 0, 0.0
@@ -188,14 +190,16 @@ class Explorer:
         self._report()
 
     def _draw_cloud(self, problem, settings) -> None:
-        title = (f"{_NAMES.get(problem.name, problem.name)}, {settings.kind.upper()}, {self.granularity.value}, "
+        name = _NAMES.get(problem.name, problem.name)
+        title = (f"{name}, {settings.kind.upper()}, {self.granularity.value}, "
                  f"[-{settings.init_range:g}, {settings.init_range:g}]: "
                  f"{self.size[0]} walks x {self.size[1]} steps")
         self.cloud = lg_cloud(self.frame, loss="Et", max_points=self.max_points, ncols=4,
                               title=title)
         self.figure = self.cloud.axes[0].figure
         self.figure.set_size_inches(max(2.8 * len(self.cloud.axes) + 0.6, 6.0), 3.2)
-        self.cloud_image.value = _png(self.figure)
+        if self.draw:
+            self.cloud_image.value = _png(self.figure)
 
     def _draw_stagnation(self) -> None:
         """Figure 2 for the first walk's Et at the chosen window (no walks run)."""
@@ -215,7 +219,8 @@ class Explorer:
         self.stagnation_fig = stagnation_figure(et, windows=(w,),
                                                 title="first walk's training loss Et")
         self.stagnation_fig.set_size_inches(7, 3.6)
-        self.stagnation_image.value = _png(self.stagnation_fig)
+        if self.draw:
+            self.stagnation_image.value = _png(self.stagnation_fig)
 
     def _report(self) -> None:
         """One line of what was run and found, in the status widget."""

@@ -151,7 +151,8 @@ def _eg(n, problem, panels, notes=""):
         notes)
 
 
-_MNIST = "The paper computed no Hessians for MNIST: each panel has one pane, curvature not computed."
+_MNIST = ("The paper computed no Hessians for MNIST: each panel has one pane, "
+          "curvature not computed.")
 
 #: The paper's 22 figures, by number (captions and sub-captions of Sections 4-6).
 FIGURES = {f.number: f for f in (
@@ -222,9 +223,17 @@ class Cloud(NamedTuple):
     mappable: object = None
 
 
-def _panes(curv: pd.Series) -> list[str]:
+def _class_codes(curv: pd.Series) -> np.ndarray:
+    """Index into CURVATURES per point, -1 where no curvature was computed."""
+    if not isinstance(curv.dtype, pd.CategoricalDtype) or list(curv.cat.categories) != list(
+            CURVATURES):
+        curv = pd.Series(pd.Categorical(curv, categories=CURVATURES), index=curv.index)
+    return curv.cat.codes.to_numpy()
+
+
+def _panes(codes: np.ndarray) -> list[str]:
     """Pane names: the four classes, plus "not computed" when some points lack one."""
-    missing = curv.isna()
+    missing = codes < 0
     if missing.all():
         return [NOT_COMPUTED]
     return list(CURVATURES) + ([NOT_COMPUTED] if missing.any() else [])
@@ -308,7 +317,8 @@ def lg_cloud(frame: pd.DataFrame, ax_row=None, loss: str = "Et", sqrt_x: bool = 
     if not isinstance(thresholds, (dict, type(None))):
         thresholds = {loss: float(thresholds)}
     data = _select(frame, thresholds)
-    panes = _panes(data["curvature"])
+    codes = _class_codes(data["curvature"])  # (N,)
+    panes = _panes(codes)
     if ax_row is None:
         ax_row = Figure(figsize=(3.2 * min(ncols, len(panes)), 2.8 * -(-len(panes) // ncols)),
                         layout="constrained")
@@ -320,29 +330,26 @@ def lg_cloud(frame: pd.DataFrame, ax_row=None, loss: str = "Et", sqrt_x: bool = 
         if len(axes) < len(panes):
             raise ValueError(f"ax_row has {len(axes)} axes but the cloud needs {len(panes)} "
                              f"panes ({', '.join(panes)}); pass more axes or a figure")
-    picked = data.iloc[_subsample(len(data), max_points, seed)]
-    x_all, y_all = data[loss].to_numpy(float), data["grad_norm"].to_numpy(float)
-    classes = data["curvature"].astype(object).where(data["curvature"].notna(), NOT_COMPUTED)
-    shown_classes = classes.iloc[_subsample(len(data), max_points, seed)].to_numpy()
+    x_all, y_all = data[loss].to_numpy(float), data["grad_norm"].to_numpy(float)  # (N,)
+    keep = _subsample(len(data), max_points, seed)  # (n,)
+    x, y, shown_codes = x_all[keep], y_all[keep], codes[keep]
+    colour = data[color_by].to_numpy(float)[keep] if color_by is not None else None
     norm = None
-    if color_by is not None:
-        values = picked[color_by].to_numpy(float)
-        finite = values[np.isfinite(values) & ((values > 0) if log_color else True)]
+    if colour is not None:
+        finite = colour[np.isfinite(colour) & ((colour > 0) if log_color else True)]
         lo, hi = (finite.min(), finite.max()) if finite.size else (1e-3, 1.0)
         norm = LogNorm(lo, hi) if log_color else Normalize(lo, hi)
     counts, shown, mappable = {}, {}, None
     for ax, name in zip(axes, panes):
-        here = shown_classes == name
-        counts[name] = int((classes.to_numpy() == name).sum())
-        shown[name] = int(here.sum())
-        xy = np.column_stack([picked[loss].to_numpy(float)[here],
-                              picked["grad_norm"].to_numpy(float)[here]])
+        code = CURVATURES.index(name) if name in CURVATURES else -1
+        here = shown_codes == code
+        counts[name], shown[name] = int((codes == code).sum()), int(here.sum())
         style = _marker_style(shown[name])
-        if color_by is None:
-            ax.scatter(xy[:, 0], xy[:, 1], color=CLASS_COLOURS.get(name, _GREY), **style)
+        if colour is None:
+            ax.scatter(x[here], y[here], color=CLASS_COLOURS.get(name, _GREY), **style)
         else:
-            mappable = ax.scatter(xy[:, 0], xy[:, 1], c=picked[color_by].to_numpy(float)[here],
-                                  cmap="viridis", norm=norm, **style)
+            mappable = ax.scatter(x[here], y[here], c=colour[here], cmap="viridis", norm=norm,
+                                  **style)
         label = "curvature not computed" if panes == [NOT_COMPUTED] else name
         count = (f"{shown[name]:,} shown of {counts[name]:,}" if shown[name] < counts[name]
                  else f"N = {counts[name]:,}")
@@ -355,8 +362,9 @@ def lg_cloud(frame: pd.DataFrame, ax_row=None, loss: str = "Et", sqrt_x: bool = 
     xlabel = _LABELS.get(loss, loss) + (" (square-root scale)" if sqrt_x else "")
     per_row = ncols if hasattr(ax_row, "subplots") else len(axes)
     for i, ax in enumerate(axes):
-        if i + per_row >= len(panes):  # last row of panes
+        if i + per_row >= len(panes):  # nothing drawn below this pane
             ax.set_xlabel(xlabel, fontsize=8)
+            ax.xaxis.set_tick_params(labelbottom=True)
         if i % per_row == 0:
             ax.set_ylabel("gradient norm", fontsize=8)
     if mappable is not None:

@@ -1,0 +1,81 @@
+"""Presets: how much of the paper's protocol a run of the whole paper does.
+
+``paper`` is the exact protocol of Section 5.2: 10 x d walks per setting,
+1000 (micro) or 100 (macro) steps, curvature at every step (not for MNIST).
+``quick`` keeps every walk full length (nstag/lstag need the whole walk) but
+runs fewer walks and classifies curvature on every 10th micro step, so that
+``make paper`` finishes in minutes on two cores. ``overnight`` is between.
+
+Test-side numbers (Eg, Cg) depend on the unknown train/test split more than on
+anything else (NOTES.md item 11), so every preset also reruns each setting
+with ``split_seeds`` other splits, curvature off, to measure that spread.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .experiment import SampleConfig
+
+LOSS_ORDER = ("sse", "ce")
+RANGES = (1, 10)
+GRANULARITY_ORDER = ("micro", "macro")
+
+
+@dataclass(frozen=True)
+class Preset:
+    """Walk counts and curvature frequency for a whole-paper run.
+
+    Attributes
+    ----------
+    name : preset name
+    max_walks : walks per setting are min(10 d, max_walks); None = 10 d
+    micro_hessian_every, macro_hessian_every : curvature every k-th step
+    split_seeds : train/test splits for the test-side spread (first is the main)
+    workers : default worker processes
+    """
+
+    name: str
+    max_walks: int | None
+    micro_hessian_every: int
+    macro_hessian_every: int
+    split_seeds: tuple[int, ...]
+    workers: int = 2
+
+    def walks(self, dim: int) -> int:
+        return 10 * dim if self.max_walks is None else min(10 * dim, self.max_walks)
+
+    def configs(self, problem: str, dim: int, seed: int = 0, main_only: bool = False):
+        """Sample configs of one problem: the main split with curvature, then spreads."""
+        out = []
+        for split in self.split_seeds[:1] if main_only else self.split_seeds:
+            for loss in LOSS_ORDER:
+                for r in RANGES:
+                    for gran in GRANULARITY_ORDER:
+                        every = (self.micro_hessian_every if gran == "micro"
+                                 else self.macro_hessian_every)
+                        main = split == self.split_seeds[0]
+                        out.append(SampleConfig(
+                            problem=problem, loss=loss, init_range=r, granularity=gran,
+                            walks=self.walks(dim), seed=seed, split_seed=split,
+                            hessian=None if main else "none", hessian_every=every))
+        return out
+
+
+PRESETS = {
+    "tiny": Preset("tiny", max_walks=4, micro_hessian_every=50, macro_hessian_every=10,
+                   split_seeds=(0, 1)),
+    "quick": Preset("quick", max_walks=24, micro_hessian_every=10, macro_hessian_every=1,
+                    split_seeds=(0, 1, 2)),
+    "overnight": Preset("overnight", max_walks=300, micro_hessian_every=1,
+                        macro_hessian_every=1, split_seeds=(0, 1, 2, 3, 4)),
+    "paper": Preset("paper", max_walks=None, micro_hessian_every=1, macro_hessian_every=1,
+                    split_seeds=(0, 1, 2, 3, 4)),
+}
+
+
+def get_preset(name: str) -> Preset:
+    """The preset called ``name``; a clear error lists the others."""
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise ValueError(f"unknown preset {name!r}: choose one of {', '.join(PRESETS)}") from None
