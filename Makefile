@@ -12,6 +12,9 @@ PRESET ?= quick
 LGC_DATA_DIR ?= $(if $(wildcard ../shared/data/README.md),$(abspath ../shared/data),)
 export LGC_DATA_DIR
 export TQDM_MININTERVAL ?= 5
+# Parallelism comes from worker processes; a second BLAS thread per process only fights them.
+export OPENBLAS_NUM_THREADS ?= 1
+export OMP_NUM_THREADS ?= 1
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -29,10 +32,29 @@ install: $(VENV)/.installed  ## create .venv and install lgc with its extras
 test: install  ## run the test suite
 	$(BIN)/python -m pytest
 
-paper: install  ## regenerate the paper's figures and tables (PRESET=quick|overnight|paper)
-	$(BIN)/lgc run --problem xor --loss sse --range 1 --granularity micro --walks 90 --out results/$(PRESET)
-	$(BIN)/lgc run --problem xor --loss ce --range 1 --granularity micro --walks 90 --out results/$(PRESET)
-	$(BIN)/lgc basins results/$(PRESET)
+NOTEBOOKS := $(sort $(wildcard notebooks/0*.py))
+WORKERS ?= 2
+FIGURES ?= $(CURDIR)/figures
+
+paper: install  ## run every notebook: figures, tables, figures/REPORT.md (PRESET=quick|overnight|paper)
+	@mkdir -p build/notebooks $(FIGURES)
+	@start=$$(date +%s); \
+	for nb in $(NOTEBOOKS); do \
+	  name=$$(basename $$nb .py); echo "== $$name ($(PRESET))"; \
+	  extra=""; [ $$name = 08_appendix_b ] && extra="-p seconds $$(( $$(date +%s) - start ))"; \
+	  $(BIN)/jupytext --quiet --to ipynb --set-kernel python3 -o - $$nb \
+	  | $(BIN)/papermill - build/notebooks/$$name.ipynb --cwd notebooks --log-output \
+	      --no-progress-bar -p preset $(PRESET) -p workers $(WORKERS) \
+	      -p results $(CURDIR)/results -p figures $(FIGURES) $$extra \
+	  || { echo "make paper: notebook $$nb failed; see build/notebooks/$$name.ipynb"; exit 1; }; \
+	done
+	@echo "figures and tables in $(FIGURES); report: $(FIGURES)/REPORT.md"
+
+notebooks: install  ## pair notebooks/*.py with .ipynb for Jupyter (the .py is the source)
+	$(BIN)/jupytext --sync notebooks/0*.py
+
+lab: notebooks  ## open the notebooks in Jupyter (needs `pip install jupyterlab`)
+	$(BIN)/jupyter lab notebooks
 
 bench: install  ## print speed benchmarks (ms per walk-step)
 	$(BIN)/python benchmarks/walk_step.py
@@ -40,4 +62,4 @@ bench: install  ## print speed benchmarks (ms per walk-step)
 clean:  ## remove results and the virtual environment
 	rm -rf results $(VENV)
 
-.PHONY: help install test paper bench clean
+.PHONY: help install test paper notebooks lab bench clean

@@ -175,13 +175,14 @@ def run_sample(config: SampleConfig, out_dir, *, chunk_size: int | None = None,
     for note in problem.notes:
         log.warning("%s: %s", problem.name, note)
     sample.start({k: meta[k] for k in ("config", "weights_stride")})
-    size = chunk_size or default_chunk_size(problem.dim, config.hessian)
+    size = chunk_size or min(default_chunk_size(problem.dim, config.hessian),
+                             -(-config.walks // workers))  # every worker gets a chunk
     done = sample.done_chunks()
     from .store import walk_range_name
     todo = [ids for ids in chunks(config.walks, size) if walk_range_name(ids) not in done]
     start = time.perf_counter()
     bar = _progress_bar(config, len(todo) and sum(map(len, todo)), progress)
-    if workers > 1:
+    if workers > 1 and len(todo) > 1:
         with _single_threaded_blas(), ProcessPoolExecutor(
                 workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             futures = [(ids, pool.submit(_run_chunk, config, ids, weights_stride))

@@ -214,13 +214,15 @@ class Cloud(NamedTuple):
 
     ``counts[c]`` is the number of points of class c (after any threshold),
     ``shown[c]`` how many of them were drawn (fewer when subsampled).
-    ``mappable`` is the colour-mapped scatter (None without ``color_by``).
+    ``mappable`` is the colour-mapped scatter (None without ``color_by``);
+    ``dropped`` counts points left out for want of a curvature.
     """
 
     axes: tuple
     counts: dict
     shown: dict
     mappable: object = None
+    dropped: int = 0
 
 
 def _class_codes(curv: pd.Series) -> np.ndarray:
@@ -273,7 +275,7 @@ def _sqrt_scale(ax) -> None:
 def lg_cloud(frame: pd.DataFrame, ax_row=None, loss: str = "Et", sqrt_x: bool = False,
              color_by: str | None = None, thresholds=None, max_points: int | None = 200_000,
              seed: int = 0, title: str | None = None, log_color: bool = False,
-             ncols: int = 2) -> Cloud:
+             ncols: int = 2, unclassified: str = "drop") -> Cloud:
     """Draw the loss-gradient cloud of one sample, one pane per curvature class.
 
     Parameters
@@ -304,20 +306,30 @@ def lg_cloud(frame: pd.DataFrame, ax_row=None, loss: str = "Et", sqrt_x: bool = 
         Logarithmic colour scale (the paper's Figure 16, CE panels).
     ncols : int
         Panes per row when the panes are made here.
+    unclassified : "drop" or "pane"
+        What to do with points that have no curvature when others have one (a
+        sample that classified only every k-th step): leave them out and say how
+        many under the panes, or draw them in a fifth, grey "not computed" pane.
 
     Returns
     -------
     Cloud
         The panes and the number of points per pane, counted and drawn.
 
-    Points without a curvature (NaN) get their own grey "not computed" pane, so
-    the panes always hold every point; when no point has a curvature (MNIST, as
-    in the paper) that is the only pane.
+    When no point has a curvature (MNIST, as in the paper) a single pane,
+    "curvature not computed", holds them all.
     """
     if not isinstance(thresholds, (dict, type(None))):
         thresholds = {loss: float(thresholds)}
     data = _select(frame, thresholds)
+    if unclassified not in ("drop", "pane"):
+        raise ValueError(f"unclassified must be 'drop' or 'pane'; got {unclassified!r}")
     codes = _class_codes(data["curvature"])  # (N,)
+    dropped = int((codes < 0).sum())
+    if unclassified == "drop" and 0 < dropped < len(codes):
+        data, codes = data[codes >= 0], codes[codes >= 0]
+    else:
+        dropped = 0
     panes = _panes(codes)
     if ax_row is None:
         ax_row = Figure(figsize=(3.2 * min(ncols, len(panes)), 2.8 * -(-len(panes) // ncols)),
@@ -374,7 +386,10 @@ def lg_cloud(frame: pd.DataFrame, ax_row=None, loss: str = "Et", sqrt_x: bool = 
         bar.ax.tick_params(labelsize=7)
     if title:
         holder.suptitle(title, fontsize=10)
-    return Cloud(tuple(axes), counts, shown, mappable)
+    if dropped:
+        holder.supxlabel(f"{dropped:,} of {dropped + len(data):,} points have no curvature "
+                         f"and are not drawn", fontsize=7, color=_GREY)
+    return Cloud(tuple(axes), counts, shown, mappable, dropped)
 
 
 def _marker_style(n: int) -> dict:

@@ -81,13 +81,20 @@ def test_no_curvature_gives_one_pane(frame):
     assert _offsets(cloud.axes[0]) == len(frame)
 
 
-def test_partly_missing_curvature_gets_its_own_pane(frame):
-    """Points without curvature among classified ones go to a fifth pane, none lost."""
+def test_partly_missing_curvature(frame):
+    """Unclassified points among classified ones are dropped and counted, or get a pane."""
     mixed = frame.copy()
-    mixed.loc[mixed["step"] < 5, "curvature"] = np.nan
+    mixed.loc[mixed["step"] % 10 != 0, "curvature"] = np.nan
+    n_missing = int((frame.step % 10 != 0).sum())
     cloud = lg_cloud(mixed, max_points=None)
-    assert len(cloud.axes) == 5 and cloud.counts[NOT_COMPUTED] == int((frame.step < 5).sum())
-    assert sum(_offsets(ax) for ax in cloud.axes) == len(frame)
+    assert len(cloud.axes) == 4 and cloud.dropped == n_missing
+    assert sum(_offsets(ax) for ax in cloud.axes) == len(frame) - n_missing
+    assert f"{n_missing:,} of {len(frame):,} points" in cloud.axes[0].figure.get_supxlabel()
+    pane = lg_cloud(mixed, max_points=None, unclassified="pane")
+    assert len(pane.axes) == 5 and pane.counts[NOT_COMPUTED] == n_missing
+    assert sum(_offsets(ax) for ax in pane.axes) == len(frame) and pane.dropped == 0
+    with pytest.raises(ValueError, match="unclassified must be"):
+        lg_cloud(mixed, unclassified="keep")
 
 
 def test_eg_colouring_with_threshold(frame):
