@@ -21,7 +21,7 @@ import numpy as np
 from ._version import __version__
 from .curvature import DEFAULT_RTOL
 from .problems import load_problem
-from .store import Sample
+from .store import Sample, walk_range_name
 from .walks import WalkSettings, default_steps, progressive_gradient_walk, step_size
 
 log = logging.getLogger("lgc")
@@ -151,15 +151,19 @@ def _git_hash() -> str | None:
         return None
 
 
-def run_sample(config: SampleConfig, out_dir, *, chunk_size: int | None = None,
-               workers: int = 1, weights_stride: int | None = None,
-               progress: bool = True) -> Sample:
-    """Run (or resume, or reuse) one sample and return its files.
+@dataclass
+class _Job:
+    """One sample to run: its files, resolved config, provenance and missing chunks."""
 
-    Finished chunks of walks are kept in ``NAME.parts`` as they complete, so an
-    interrupted run picks up where it stopped; a complete sample with the same
-    config is returned at once.
-    """
+    sample: Sample
+    config: SampleConfig
+    meta: dict
+    todo: list
+    size: int
+    start: float = 0.0
+
+
+def _prepare(config: SampleConfig, out_dir, chunk_size, workers, weights_stride) -> _Job:
     validate(config)
     problem = load_problem(config.problem, seed=config.split_seed)
     config = config.resolved(problem.dim)
@@ -169,7 +173,7 @@ def run_sample(config: SampleConfig, out_dir, *, chunk_size: int | None = None,
     if sample.is_complete():
         if sample.meta().get("config") == meta["config"]:
             log.info("%s: already complete in %s", config.name, out_dir)
-            return sample
+            return _Job(sample, config, meta, None, 0)
         raise FileExistsError(f"{sample.sidecar} holds a different run of {config.name}; "
                               f"choose another output folder or delete it")
     for note in problem.notes:
@@ -178,30 +182,58 @@ def run_sample(config: SampleConfig, out_dir, *, chunk_size: int | None = None,
     size = chunk_size or min(default_chunk_size(problem.dim, config.hessian),
                              -(-config.walks // workers))  # every worker gets a chunk
     done = sample.done_chunks()
-    from .store import walk_range_name
     todo = [ids for ids in chunks(config.walks, size) if walk_range_name(ids) not in done]
-    start = time.perf_counter()
-    bar = _progress_bar(config, len(todo) and sum(map(len, todo)), progress)
-    if workers > 1 and len(todo) > 1:
+    return _Job(sample, config, meta, todo, size, time.perf_counter())
+
+
+def _finish(job: _Job, workers: int) -> None:
+    job.meta["timings"] = {"seconds": time.perf_counter() - job.start,
+                           "walks_run": int(sum(map(len, job.todo))), "workers": workers,
+                           "chunk_size": job.size}
+    job.sample.finish(job.meta)
+
+
+def run_samples(configs, out_dir, *, chunk_size: int | None = None, workers: int = 1,
+                weights_stride: int | None = None, progress: bool = True) -> list[Sample]:
+    """Run (or resume, or reuse) several samples, sharing one pool of workers.
+
+    Finished chunks of walks are kept in ``NAME.parts`` as they complete, so an
+    interrupted run picks up where it stopped; a complete sample with the same
+    config is reused at once. With ``workers > 1`` the chunks of all samples go
+    to one pool of processes, so small samples run side by side.
+    """
+    jobs = [_prepare(c, out_dir, chunk_size, workers, weights_stride) for c in configs]
+    pending = [j for j in jobs if j.todo is not None]
+    total = sum(len(ids) for j in pending for ids in j.todo)
+    n_chunks = sum(len(j.todo) for j in pending)
+    label = pending[0].config.name if len(pending) == 1 else f"{len(pending)} samples"
+    bar = _progress_bar(label, total, progress and total > 0)
+    if workers > 1 and n_chunks > 1:
         with _single_threaded_blas(), ProcessPoolExecutor(
                 workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = [(ids, pool.submit(_run_chunk, config, ids, weights_stride))
-                       for ids in todo]
-            for ids, future in futures:
-                sample.write_chunk(ids, future.result())
-                bar.update(len(ids))
+            futures = [[(ids, pool.submit(_run_chunk, j.config, ids, weights_stride))
+                        for ids in j.todo] for j in pending]
+            for job, job_futures in zip(pending, futures):
+                for ids, future in job_futures:
+                    job.sample.write_chunk(ids, future.result())
+                    bar.update(len(ids))
+                _finish(job, workers)
     else:
-        for ids in todo:
-            tick = lambda step, n=len(ids): bar.update(n / config.steps)  # noqa: E731
-            sample.write_chunk(ids, _run_chunk(config, ids, weights_stride, tick))
+        for job in pending:
+            for ids in job.todo:
+                tick = lambda step, n=len(ids), s=job.config.steps: bar.update(n / s)  # noqa
+                job.sample.write_chunk(ids, _run_chunk(job.config, ids, weights_stride, tick))
+            _finish(job, workers)
     bar.close()
-    meta["timings"] = {"seconds": time.perf_counter() - start, "walks_run": int(
-        sum(map(len, todo))), "workers": workers, "chunk_size": size}
-    sample.finish(meta)
-    return sample
+    return [j.sample for j in jobs]
 
 
-def _progress_bar(config, total, enabled):
+def run_sample(config: SampleConfig, out_dir, **kwargs) -> Sample:
+    """Run (or resume, or reuse) one sample and return its files (see run_samples)."""
+    return run_samples([config], out_dir, **kwargs)[0]
+
+
+def _progress_bar(label, total, enabled):
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc=config.name, unit="walk", disable=not enabled)
+    return tqdm(total=total, desc=label, unit="walk", disable=not enabled)

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ._version import __version__
-from .experiment import run_sample
+from .experiment import run_samples
 from .paper import paper_tables
 from .presets import get_preset
 from .problems import PROBLEMS, file_hashes
@@ -47,8 +47,8 @@ def run_problem(problem: str, preset: str = "quick", results="results", seed: in
     p = get_preset(preset)
     folder = Path(results) / preset
     dim = PROBLEMS[problem].dim
-    return [run_sample(cfg, folder, workers=workers or p.workers, progress=progress)
-            for cfg in p.configs(problem, dim, seed)]
+    return run_samples(p.configs(problem, dim, seed), folder, workers=workers or p.workers,
+                       progress=progress)
 
 
 def summary(samples) -> pd.DataFrame:
