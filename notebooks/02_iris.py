@@ -49,6 +49,14 @@ R.draw_figure(6, samples, figures)
 R.draw_figure(7, samples, figures)
 
 # %% [markdown]
+# **Looking at Figures 5-7 beside the paper.** Matches: at [-1, 1] one attractor of zero
+# gradient near the global minimum, reached through saddle points, with a few flat
+# (singular) points at the bottom, as Section 6.2 says; [-10, 10] walks add many singular
+# points and a more scattered cloud. In Figure 7 the low-Et points of SSE keep a lower
+# Eg than CE's. We see no convex points at [-1, 1], where the paper's panes are also
+# dominated by saddles.
+
+# %% [markdown]
 # ## Does the paper's story hold here?
 #
 # Each line below is computed from this run, not written by hand. 

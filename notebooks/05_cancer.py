@@ -49,6 +49,13 @@ R.draw_figure(15, samples, figures)
 R.draw_figure(16, samples, figures)
 
 # %% [markdown]
+# **Looking at Figures 14-16 beside the paper.** Matches: every [-1, 1] point is a saddle
+# (Section 6.5 says the same); [-10, 10] walks expose many points with singular Hessians
+# (saturated units); CE's error and gradient norm lie almost on a line. Our singular
+# share at [-10, 10] is larger than the paper's pictures suggest: a float64 tolerance sees
+# saturated-but-not-exactly-zero directions as flat, which float32 round-off hid.
+
+# %% [markdown]
 # ## Does the paper's story hold here?
 #
 # Each line below is computed from this run, not written by hand. Figure 15's caption says [-1, 1] but shows [-10, 10] walks.

@@ -49,6 +49,16 @@ R.draw_figure(18, samples, figures)
 R.draw_figure(19, samples, figures)
 
 # %% [markdown]
+# **Looking at Figures 17-19 beside the paper.** Matches: high-error points are saddles,
+# SSE's low-error cloud sits at lower gradient than CE's, and macro walks split CE into a
+# high-gradient branch and a lower-gradient cluster. Does not match: the paper calls every
+# [-1, 1] point a saddle; in our run most low-error points are singular. After discounting
+# Heart's 50 structural zero eigenvalues (dependent inputs), the low-error points still have
+# eigenvalues below d * eps * ||H||_F (partly saturated units); float32 round-off in the
+# authors' code would have given those directions a random sign, hence a saddle. Rerun
+# with `--rtol 0` to see the paper's exact-zero test.
+
+# %% [markdown]
 # ## Does the paper's story hold here?
 #
 # Each line below is computed from this run, not written by hand. Figure 18's caption says [-1, 1] but shows [-10, 10] walks.

@@ -49,6 +49,16 @@ R.draw_figure(21, samples, figures)
 R.draw_figure(22, samples, figures)
 
 # %% [markdown]
+# **Looking at Figures 20-22 beside the paper.** Matches: one attractor around the global
+# minimum for both losses, CE's gradient growing almost linearly with its error and SSE's
+# flattening (a weaker correlation), and test loss falling with the training loss.
+# Does not match: our accuracies (Table B.15) are much higher than the paper's, and
+# [-10, 10] SSE walks learn where the paper's barely did. Two choices differ from the
+# authors' set-up and both are recorded in the result files: pixels scaled to [0, 1] (the
+# paper does not say), and 8,000 of the 10,000 official test images as training set (the
+# training images are not on this machine).
+
+# %% [markdown]
 # ## Does the paper's story hold here?
 #
 # Each line below is computed from this run, not written by hand. 
