@@ -102,10 +102,10 @@ def main(argv=None):
         print(f"{name:9s} {problem.dim:5d} {ours:9.3f} {naive:9.2f} {naive / ours:8.1f}x",
               flush=True)
     if "heart" in args.problems:
-        whole = whole_process_ms("heart", 16, 50, workers=2)
+        whole = whole_process_ms("heart", 16, 200, workers=2)
         rate = matmul_gflops()
         roof = 1e3 * heart_flops() / (rate * 1e9)
-        print(f"\nheart, whole `lgc run` process (16 walks x 50 steps, 2 workers, start-up "
+        print(f"\nheart, whole `lgc run` process (16 walks x 200 steps, 2 workers, start-up "
               f"included): {whole:.2f} ms per walk-step")
         print(f"roofline: {heart_flops() / 1e6:.0f} MFLOP per Heart step at {rate:.0f} GFLOP/s "
               f"(measured float64 matmul) = {roof:.2f} ms per walk-step")

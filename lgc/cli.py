@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import logging
 import sys
 from pathlib import Path
@@ -78,7 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="zero-eigenvalue tolerance relative to ||H||_F (default d * float64 eps)")
     run.add_argument("--hessian-every", type=_positive_int, default=1,
                      help="classify curvature at every k-th step only (default 1: all)")
-    run.add_argument("--workers", type=_positive_int, default=1, help="worker processes")
+    run.add_argument("--workers", type=_positive_int, default=min(os.cpu_count() or 1, 4),
+                     help="worker processes (default: the cores, at most 4)")
     run.add_argument("--chunk-size", type=_positive_int, help="walks per batch")
     run.add_argument("--save-weights", action="store_true",
                      help="also store every recorded weight vector as .npy")
