@@ -49,6 +49,13 @@ R.draw_figure(9, samples, figures)
 R.draw_figure(10, samples, figures)
 
 # %% [markdown]
+# **Looking at Figures 8-10 beside the paper.** Matches: at [-1, 1] the micro walks end in
+# one convex attractor of small gradient (SSE near Et = 0.1, CE near 0.33), reached along
+# an arch of saddle points; macro walks hover above it without classifying as convex. In
+# Figure 10 the lowest-Et points have the highest Eg (lighter colours on the left): the
+# convex attractors overfit, as Section 6.3 says. We see no singular points at [-1, 1].
+
+# %% [markdown]
 # ## Does the paper's story hold here?
 #
 # Each line below is computed from this run, not written by hand. Figure 9's caption says [-1, 1] but shows [-10, 10] walks (NOTES item 12).
