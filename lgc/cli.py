@@ -93,6 +93,20 @@ def build_parser() -> argparse.ArgumentParser:
     basins.add_argument("folder", type=Path, help="results folder written by lgc run")
 
     sub.add_parser("problems", help="list the benchmark problems and their dimensions")
+
+    rep = sub.add_parser("reproduce", help="run one section of the paper at a preset and "
+                                           "print ours beside the paper")
+    rep.add_argument("--problem", required=True, type=_problem)
+    rep.add_argument("--preset", default="quick", help="tiny, quick, overnight or paper")
+    rep.add_argument("--results", type=Path, default=Path("results"))
+    rep.add_argument("--workers", type=_positive_int, default=min(os.cpu_count() or 1, 4))
+
+    est = sub.add_parser("estimate", help="predict the wall time of a preset, per problem "
+                                          "and setting, from a short calibration run")
+    est.add_argument("--preset", default="paper", help="tiny, quick, overnight or paper")
+    est.add_argument("--problems", default=",".join(PROBLEMS),
+                     help="comma-separated problems (default all)")
+    est.add_argument("--workers", type=_positive_int, default=min(os.cpu_count() or 1, 4))
     return parser
 
 
@@ -119,6 +133,29 @@ def _cmd_basins(args) -> int:
     return 0
 
 
+def _cmd_reproduce(args) -> int:
+    from . import reproduce
+
+    samples = reproduce.run_problem(args.problem, args.preset, args.results,
+                                    workers=args.workers)
+    table = reproduce.compare(reproduce.summary(samples))
+    print(reproduce.basins_table(table).to_string(index=False))
+    if args.problem in reproduce.APPENDIX_OF:
+        print(reproduce.accuracy_table(table).to_string(index=False))
+    return 0
+
+
+def _cmd_estimate(args) -> int:
+    from .estimate import estimate_preset
+
+    names = [_problem(p) for p in args.problems.split(",")]
+    table = estimate_preset(args.preset, names, workers=args.workers)
+    print(table.to_string(index=False))
+    total = table["predicted_s"].sum()
+    print(f"\ntotal: {total:,.0f} s = {total / 3600:.1f} h with {args.workers} workers")
+    return 0
+
+
 def _cmd_problems(args) -> int:
     for spec in PROBLEMS.values():
         print(f"{spec.name:9s} {spec.n_in:4d}-{spec.hidden}-{spec.n_out:<3d} d = {spec.dim}")
@@ -128,7 +165,8 @@ def _cmd_problems(args) -> int:
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="lgc: %(message)s")
-    command = {"run": _cmd_run, "basins": _cmd_basins, "problems": _cmd_problems}
+    command = {"run": _cmd_run, "basins": _cmd_basins, "problems": _cmd_problems,
+               "reproduce": _cmd_reproduce, "estimate": _cmd_estimate}
     try:
         return command[args.command](args)
     except (ValueError, FileNotFoundError, FileExistsError, OSError) as err:

@@ -176,8 +176,6 @@ def _prepare(config: SampleConfig, out_dir, chunk_size, workers, weights_stride)
             return _Job(sample, config, meta, None, 0)
         raise FileExistsError(f"{sample.sidecar} holds a different run of {config.name}; "
                               f"choose another output folder or delete it")
-    for note in problem.notes:
-        log.warning("%s: %s", problem.name, note)
     sample.start({k: meta[k] for k in ("config", "weights_stride")})
     size = chunk_size or min(default_chunk_size(problem.dim, config.hessian),
                              -(-config.walks // workers))  # every worker gets a chunk

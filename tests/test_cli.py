@@ -50,3 +50,10 @@ def test_python_dash_m_runs_the_same_cli():
     out = subprocess.run([sys.executable, "-m", "lgc", "problems"], capture_output=True,
                          text=True, env=os.environ.copy(), check=True).stdout
     assert "heart" in out and "d = 341" in out
+
+
+def test_estimate_prints_a_prediction_per_sample(capsys):
+    """lgc estimate calibrates and prints each sample's predicted time and a total."""
+    assert main(["estimate", "--preset", "tiny", "--problems", "xor", "--workers", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "predicted_s" in out and "total:" in out and out.count("xor") == 16
