@@ -81,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="classify curvature at every k-th step only (default 1: all)")
     run.add_argument("--workers", type=_positive_int, default=min(os.cpu_count() or 1, 4),
                      help="worker processes (default: the cores, at most 4)")
+    run.add_argument("--scheduler", metavar="ADDRESS",
+                     help="send chunks of walks to a Dask distributed scheduler "
+                          "(e.g. tcp://host:8786) instead of local processes")
     run.add_argument("--chunk-size", type=_positive_int, help="walks per batch")
     run.add_argument("--save-weights", action="store_true",
                      help="also store every recorded weight vector as .npy")
@@ -119,7 +122,7 @@ def _cmd_run(args) -> int:
                           rtol=args.rtol, hessian_every=args.hessian_every)
     sample = run_sample(config, args.out, chunk_size=args.chunk_size, workers=args.workers,
                         weights_stride=args.weights_stride if args.save_weights else None,
-                        progress=not args.quiet)
+                        progress=not args.quiet, scheduler=args.scheduler)
     print(sample.parquet)
     return 0
 

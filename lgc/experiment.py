@@ -192,13 +192,18 @@ def _finish(job: _Job, workers: int) -> None:
 
 
 def run_samples(configs, out_dir, *, chunk_size: int | None = None, workers: int = 1,
-                weights_stride: int | None = None, progress: bool = True) -> list[Sample]:
+                weights_stride: int | None = None, progress: bool = True,
+                executor=None, scheduler: str | None = None) -> list[Sample]:
     """Run (or resume, or reuse) several samples, sharing one pool of workers.
 
     Finished chunks of walks are kept in ``NAME.parts`` as they complete, so an
     interrupted run picks up where it stopped; a complete sample with the same
     config is reused at once. With ``workers > 1`` the chunks of all samples go
-    to one pool of processes, so small samples run side by side.
+    to one pool of local processes; ``scheduler`` (a Dask distributed address)
+    or ``executor`` (any ``concurrent.futures.Executor``, e.g.
+    ``distributed.Client(...).get_executor()``) sends them elsewhere instead.
+    Each walk's numbers depend only on the seed and its index, never on where
+    or with what it ran.
     """
     jobs = [_prepare(c, out_dir, chunk_size, workers, weights_stride) for c in configs]
     pending = [j for j in jobs if j.todo is not None]
@@ -206,9 +211,15 @@ def run_samples(configs, out_dir, *, chunk_size: int | None = None, workers: int
     n_chunks = sum(len(j.todo) for j in pending)
     label = pending[0].config.name if len(pending) == 1 else f"{len(pending)} samples"
     bar = _progress_bar(label, total, progress and total > 0)
-    if workers > 1 and n_chunks > 1:
-        with _single_threaded_blas(), ProcessPoolExecutor(
-                workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with _executor(executor, scheduler, workers if n_chunks > 1 else 1) as pool:
+        if pool is None:
+            for job in pending:
+                for ids in job.todo:
+                    tick = lambda step, n=len(ids), s=job.config.steps: bar.update(n / s)  # noqa
+                    job.sample.write_chunk(ids, _run_chunk(job.config, ids, weights_stride,
+                                                           tick))
+                _finish(job, workers)
+        else:
             futures = [[(ids, pool.submit(_run_chunk, j.config, ids, weights_stride))
                         for ids in j.todo] for j in pending]
             for job, job_futures in zip(pending, futures):
@@ -216,14 +227,28 @@ def run_samples(configs, out_dir, *, chunk_size: int | None = None, workers: int
                     job.sample.write_chunk(ids, future.result())
                     bar.update(len(ids))
                 _finish(job, workers)
-    else:
-        for job in pending:
-            for ids in job.todo:
-                tick = lambda step, n=len(ids), s=job.config.steps: bar.update(n / s)  # noqa
-                job.sample.write_chunk(ids, _run_chunk(job.config, ids, weights_stride, tick))
-            _finish(job, workers)
     bar.close()
     return [j.sample for j in jobs]
+
+
+@contextmanager
+def _executor(executor, scheduler, workers):
+    """The pool chunks go to: given, a Dask cluster, local processes, or none."""
+    if executor is not None:
+        yield executor
+    elif scheduler:
+        try:
+            from distributed import Client
+        except ImportError as err:
+            raise ImportError("--scheduler needs Dask: pip install 'lgc[dask]'") from err
+        with Client(scheduler) as client:
+            yield client.get_executor()
+    elif workers > 1:
+        with _single_threaded_blas(), ProcessPoolExecutor(
+                workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            yield pool
+    else:
+        yield None
 
 
 def run_sample(config: SampleConfig, out_dir, **kwargs) -> Sample:

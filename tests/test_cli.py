@@ -57,3 +57,18 @@ def test_estimate_prints_a_prediction_per_sample(capsys):
     assert main(["estimate", "--preset", "tiny", "--problems", "xor", "--workers", "1"]) == 0
     out = capsys.readouterr().out
     assert "predicted_s" in out and "total:" in out and out.count("xor") == 16
+
+
+def test_run_with_dask_scheduler_matches_local_run(tmp_path):
+    """lgc run --scheduler ADDRESS on a loopback cluster writes the local run's numbers."""
+    import pandas as pd
+    distributed = pytest.importorskip("distributed")
+    args = RUN + ["--chunk-size", "2", "--workers", "1"]
+    assert main(args + ["--out", str(tmp_path / "local")]) == 0
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        assert main(args + ["--out", str(tmp_path / "dask"),
+                            "--scheduler", cluster.scheduler_address]) == 0
+    name = "xor-sse-r1-macro-seed0-split0.parquet"
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "local" / name),
+                                  pd.read_parquet(tmp_path / "dask" / name))

@@ -99,3 +99,17 @@ def test_default_protocol_is_ten_d_walks_and_paper_steps():
     cfg = SampleConfig("iris", "sse", 1, "micro").resolved(35)
     assert (cfg.walks, cfg.steps, cfg.hessian) == (350, 1000, "full")
     assert SampleConfig("mnist", "sse", 1, "macro").resolved(7960).hessian == "none"
+
+
+def test_dask_cluster_gives_the_same_numbers_bit_for_bit(tmp_path):
+    """Chunks run on a Dask LocalCluster give exactly the local run's Parquet."""
+    distributed = pytest.importorskip("distributed")
+    cfg = SampleConfig(problem="iris", loss="sse", init_range=1, granularity="macro",
+                       walks=6, steps=10)
+    local = run_sample(cfg, tmp_path / "local", chunk_size=2, progress=False).frame()
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        dask = run_sample(cfg, tmp_path / "dask", chunk_size=2, progress=False,
+                          executor=client.get_executor()).frame()
+    pd.testing.assert_frame_equal(local, dask)
