@@ -110,19 +110,37 @@ def progressive_step(rngs, grad, eps: float):
     return np.where(grad > 0, -sizes, sizes)
 
 
-def _batches(rngs, n_patterns: int, size: int):
-    """Indices of one random mini-batch per walk, shape (walks, size)."""
-    return np.stack([rng.choice(n_patterns, size, replace=False) for rng in rngs])
+class _Batches:
+    """One random mini-batch per walk and step (MNIST), drawn from the walk's stream.
+
+    Buffers are allocated once and refilled: fresh (walks, 100, 784) arrays at
+    every step cost more in page faults than the network's products.
+    """
+
+    def __init__(self, problem, rngs, size: int):
+        self.problem, self.rngs, self.size = problem, rngs, size
+        self.buffers = {}
+
+    def _take(self, name, data, idx):
+        buf = self.buffers.get(name)
+        if buf is None:
+            buf = self.buffers[name] = np.empty(idx.shape + data.shape[1:])
+        return np.take(data, idx, axis=0, out=buf)
+
+    def draw(self):
+        p, size = self.problem, self.size
+        it = np.stack([r.choice(len(p.X_train), size, replace=False) for r in self.rngs])
+        ig = np.stack([r.choice(len(p.X_test), size, replace=False) for r in self.rngs])
+        return (self._take("Xt", p.X_train, it), self._take("Tt", p.T_train, it),
+                self._take("Xg", p.X_test, ig), self._take("Tg", p.T_test, ig))
 
 
-def _evaluate(W, problem, arch, settings, batch_rngs):
+def _evaluate(W, problem, arch, settings, batches):
     """Loss, gradient and accuracies at the current points of all walks."""
-    Xt, Tt, Xg, Tg = problem.X_train, problem.T_train, problem.X_test, problem.T_test
-    size = getattr(problem, "batch_size", None)
-    if size:
-        it = _batches(batch_rngs, len(Xt), size)
-        ig = _batches(batch_rngs, len(Xg), size)
-        Xt, Tt, Xg, Tg = Xt[it], Tt[it], Xg[ig], Tg[ig]
+    if batches is None:
+        Xt, Tt, Xg, Tg = problem.X_train, problem.T_train, problem.X_test, problem.T_test
+    else:
+        Xt, Tt, Xg, Tg = batches.draw()
     Et, G, Zt = derivatives.loss_and_grad(W, Xt, Tt, settings.kind, arch)
     Eg, Zg = derivatives.batch_loss(W, Xg, Tg, settings.kind, arch)
     Ct, Cg = accuracy(expit(Zt), Tt), accuracy(expit(Zg), Tg)
@@ -165,7 +183,8 @@ def _walk(problem, settings, walk_ids, seed, weights_stride, callback):
     walk_ids = np.asarray(walk_ids, dtype=np.int64)
     n, steps = len(walk_ids), int(settings.steps)
     rngs = walk_rngs(seed, walk_ids)
-    batch_rngs = walk_rngs(seed, walk_ids, _BATCH_STREAM)
+    size = getattr(problem, "batch_size", None)
+    batches = _Batches(problem, walk_rngs(seed, walk_ids, _BATCH_STREAM), size) if size else None
     W = initial_points(rngs, arch.dim, settings.init_range)
     flat = 0
     if settings.hessian != "none" and settings.discount_structural:
@@ -175,7 +194,7 @@ def _walk(problem, settings, walk_ids, seed, weights_stride, callback):
     if weights_stride:
         out["weights"] = np.empty((n, -(-steps // weights_stride), arch.dim))
     for step in range(steps):
-        Et, Eg, Ct, Cg, G, (Xt, Tt) = _evaluate(W, problem, arch, settings, batch_rngs)
+        Et, Eg, Ct, Cg, G, (Xt, Tt) = _evaluate(W, problem, arch, settings, batches)
         for name, value in zip(RECORDS, (Et, Eg, Ct, Cg, np.linalg.norm(G, axis=1))):
             out[name][:, step] = value
         if settings.hessian != "none" and step % settings.hessian_every == 0:
