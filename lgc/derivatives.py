@@ -116,41 +116,37 @@ def loss_and_grad(Wb, X, T, kind: str, arch: Architecture):
     return loss, grad, Z
 
 
-def _syrk_signed(Jt, sign, out):
-    """Lower triangle of Jt diag(sign) Jt^T into ``out`` (d, d), Fortran-ordered.
-
-    Jt is (d, R), Fortran-ordered; sign holds +-1 per column.
-    """
-    neg = sign < 0
-    if not neg.any():
-        return _syrk(1.0, Jt, beta=0.0, c=out, lower=1, overwrite_c=1)
-    _syrk(1.0, np.asfortranarray(Jt[:, ~neg]), beta=0.0, c=out, lower=1, overwrite_c=1)
-    return _syrk(-1.0, np.asfortranarray(Jt[:, neg]), beta=1.0, c=out, lower=1,
-                 overwrite_c=1)
-
-
 def _gauss_newton(Xa, C, Sa, d2, m1):
     """J^T diag(l'') J for each network, one network at a time to stay in cache.
 
     Row (p, k) of J is dz_pk/dw: X~_p (x) C_pk on the input weights, with
     C_pk = sigmoid'(a_p) * W2[:, k], and S~_p on output k's weights. Rows are
-    scaled by sqrt|l''| and split by its sign so that each part is a symmetric
-    rank update (BLAS syrk, half the flops of a general product); the
-    cross-entropy's l'' is never negative, the squared error's can be.
+    scaled by sqrt|l''| and ordered by the sign of l'' (the cross-entropy's is
+    never negative, the squared error's can be), so that J^T diag(l'') J is two
+    symmetric rank updates (BLAS syrk, half the flops of a general product) on
+    contiguous blocks of rows, with no copies.
     """
     n, P, K, h = C.shape
-    d = m1 + Sa.shape[-1] * K
-    root = np.sqrt(np.abs(d2))  # (n, P, K)
+    d, R = m1 + Sa.shape[-1] * K, P * K
     G = np.zeros((n, d, d))  # syrk fills one triangle; the other must start at 0
-    J = np.zeros((P, K, d))
+    J = np.zeros((R, d))
     for i in range(n):
-        Ci = C[i] * root[i][:, :, None]  # (P, K, h)
-        J[:, :, :m1] = (Xa[:, None, :, None] * Ci[:, :, None, :]).reshape(P, K, m1)
-        for k in range(K):
-            J[:, k, m1 + k::K] = Sa[i] * root[i, :, k, None]
-        # J.T is Fortran-ordered (d, P*K): syrk reads it without a copy
-        # G[i].T is Fortran-ordered: its lower triangle is G[i]'s upper one
-        _syrk_signed(J.reshape(P * K, d).T, d2[i].reshape(-1), G[i].T)
+        flat = d2[i].reshape(-1)  # row r of J is (p, k) = divmod(r, K)
+        order = np.argsort(flat < 0, kind="stable")
+        n_pos = R - int(np.count_nonzero(flat < 0))
+        p, k = np.divmod(order, K)
+        root = np.sqrt(np.abs(flat[order]))[:, None]
+        J[:, :m1] = (Xa[p][:, :, None] * (C[i][p, k] * root)[:, None, :]).reshape(R, m1)
+        if K > 1:
+            J[:, m1:] = 0.0
+        for out in range(K):
+            rows = k == out
+            J[rows, m1 + out::K] = Sa[i][p[rows]] * root[rows]
+        Jt = J.T  # Fortran-ordered (d, R): column blocks are contiguous
+        Gt = G[i].T  # Fortran-ordered: its lower triangle is G[i]'s upper one
+        _syrk(1.0, Jt[:, :n_pos], beta=0.0, c=Gt, lower=1, overwrite_c=1)
+        if n_pos < R:
+            _syrk(-1.0, Jt[:, n_pos:], beta=1.0, c=Gt, lower=1, overwrite_c=1)
         G[i] += np.triu(G[i], 1).T
     return G
 
