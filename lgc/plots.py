@@ -389,6 +389,11 @@ def lg_cloud(frame: pd.DataFrame, ax_row=None, loss: str = "Et", sqrt_x: bool = 
     if dropped:
         holder.supxlabel(f"{dropped:,} of {dropped + len(data):,} points have no curvature "
                          f"and are not drawn", fontsize=7, color=_GREY)
+    if thresholds and data.empty:  # say why, rather than leave a blank panel
+        lowest = ", ".join(f"lowest {c} here: {frame[c].min():.3g}" for c in thresholds)
+        bounds = ", ".join(f"{c} < {b:g}" for c, b in thresholds.items())
+        axes[0].text(0.5, 0.5, f"no point with {bounds}\n({lowest})", ha="center",
+                     va="center", transform=axes[0].transAxes, fontsize=8, color=_GREY)
     return Cloud(tuple(axes), counts, shown, mappable, dropped)
 
 

@@ -200,3 +200,17 @@ def test_save_writes_a_png(tmp_path, frame):
     path = save(lg_cloud(frame).axes[0].figure, tmp_path / "cloud.png", dpi=30)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert list(tmp_path.iterdir()) == [path]
+
+
+def test_empty_threshold_selection_says_why_in_the_pane():
+    """A bound that no point meets leaves a note with the lowest value, not a blank pane."""
+    import pandas as pd
+    from lgc.plots import lg_cloud
+    frame = pd.DataFrame({"walk": [0, 0], "step": [0, 1], "Et": [0.5, 0.4], "Eg": [0.6, 0.5],
+                          "Ct": [0.5, 0.5], "Cg": [0.5, 0.5], "grad_norm": [0.1, 0.2],
+                          "curvature": pd.Categorical([None, None],
+                                                      categories=["convex", "concave",
+                                                                  "saddle", "singular"])})
+    cloud = lg_cloud(frame, color_by="Eg", thresholds={"Et": 0.25})
+    texts = [t.get_text() for t in cloud.axes[0].texts]
+    assert any("no point with Et < 0.25" in t and "0.4" in t for t in texts)
