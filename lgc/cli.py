@@ -77,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "authors' code) or none (default full; none for MNIST)")
     run.add_argument("--rtol", type=float, default=DEFAULT_RTOL,
                      help="zero-eigenvalue tolerance relative to ||H||_F (default d * float64 eps)")
+    run.add_argument("--singular", choices=("tolerance", "float32"), default="tolerance",
+                     help="singular test: eigenvalue within rtol*||H||_F of zero (default), "
+                          "or the authors' float32 exact-zero test, emulated")
     run.add_argument("--hessian-every", type=_positive_int, default=1,
                      help="classify curvature at every k-th step only (default 1: all)")
     run.add_argument("--workers", type=_positive_int, default=min(os.cpu_count() or 1, 4),
@@ -119,7 +122,8 @@ def _cmd_run(args) -> int:
     config = SampleConfig(problem=args.problem, loss=args.loss, init_range=args.init_range,
                           granularity=args.granularity, walks=args.walks, steps=args.steps,
                           seed=args.seed, split_seed=args.split_seed, hessian=args.hessian,
-                          rtol=args.rtol, hessian_every=args.hessian_every)
+                          rtol=args.rtol, hessian_every=args.hessian_every,
+                          singular=args.singular)
     sample = run_sample(config, args.out, chunk_size=args.chunk_size, workers=args.workers,
                         weights_stride=args.weights_stride if args.save_weights else None,
                         progress=not args.quiet, scheduler=args.scheduler)

@@ -186,14 +186,48 @@ def structural_zeros(X, hidden: int, mode: str = "full") -> int:
     return hidden * (X.shape[1] - np.linalg.matrix_rank(X))
 
 
+def float32_dead_units(A, Z):
+    """Networks with a sigmoid unit stuck at exactly 0 or 1 in float32 on every pattern.
+
+    The authors' float32 code saw an exactly-zero eigenvalue when a unit's
+    sigmoid rounded to 1.0 (or underflowed to 0.0) on every training pattern:
+    its derivative y (1 - y) is then exactly 0 and so is a whole row of the
+    Hessian (the unit's incoming weights for a hidden unit, its bias for an
+    output unit). This emulates that test from float64 pre-activations.
+
+    Parameters
+    ----------
+    A : array (n, P, h)
+        Hidden pre-activations.
+    Z : array (n, P, K)
+        Output logits.
+
+    Returns
+    -------
+    bool array (n,)
+    """
+    from scipy.special import expit
+
+    def dead(pre):
+        y = expit(pre).astype(np.float32)
+        return ((y == 0) | (y == 1)).all(axis=1).any(axis=-1)
+
+    return dead(A) | dead(Z)
+
+
+SINGULAR_TESTS = ("tolerance", "float32")
+
+
 def curvature(H, mode: str = "full", sizes=None, rtol: float = DEFAULT_RTOL,
-              method: str = "auto", n_structural: int = 0):
+              method: str = "auto", n_structural: int = 0, dead=None):
     """Curvature codes (n,) of a stack of Hessians H (n, d, d).
 
     ``mode="full"`` classifies the whole Hessian (the mathematically right
     choice); ``mode="blocks"`` its per-tensor diagonal blocks of ``sizes``, as
     the authors' code did. ``n_structural`` zero eigenvalues (see
-    :func:`structural_zeros`) are discounted before classifying.
+    :func:`structural_zeros`) are discounted before classifying. ``dead``
+    (bool, n) marks points singular whatever their eigenvalues: the float32
+    emulation of :func:`float32_dead_units`, used with ``rtol=0``.
     """
     if mode == "blocks":
         if sizes is None:
@@ -202,4 +236,7 @@ def curvature(H, mode: str = "full", sizes=None, rtol: float = DEFAULT_RTOL,
     elif mode != "full":
         raise ValueError(f"unknown Hessian mode {mode!r}: choose 'full' or 'blocks'")
     n_pos, n_neg, n_zero = inertia(H, zero_tolerance(H, rtol), method)
-    return classify(n_pos, n_neg, np.maximum(n_zero - n_structural, 0))
+    code = classify(n_pos, n_neg, np.maximum(n_zero - n_structural, 0))
+    if dead is not None:
+        code[np.asarray(dead)] = SINGULAR
+    return code

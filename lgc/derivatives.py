@@ -86,6 +86,14 @@ def forward_pass(Wb, X, arch: Architecture):
     return S, Z
 
 
+def preactivations(Wb, X, arch: Architecture):
+    """Hidden pre-activations A (n, P, h) and logits Z (n, P, K) for n networks."""
+    W1a, W2a = _split(Wb, arch)
+    A = X @ W1a[:, :-1, :] + W1a[:, -1:, :]
+    Z = expit(A) @ W2a[:, :-1, :] + W2a[:, -1:, :]
+    return A, Z
+
+
 def batch_loss(Wb, X, T, kind: str, arch: Architecture):
     """Loss (n,) and logits (n, P, K) of n networks (NOTES.md item 7)."""
     _, Z = forward_pass(Wb, X, arch)

@@ -49,6 +49,7 @@ class SampleConfig:
     rtol: float = DEFAULT_RTOL
     hessian_every: int = 1
     discount_structural: bool = True
+    singular: str = "tolerance"
 
     def resolved(self, dim: int) -> "SampleConfig":
         """Fill the defaults that depend on the problem."""
@@ -63,15 +64,18 @@ class SampleConfig:
     @property
     def name(self) -> str:
         r = f"{self.init_range:g}"
+        tag = "" if self.singular == "tolerance" else f"-{self.singular}"
+        tag += "-blocks" if self.hessian == "blocks" else ""
         return (f"{self.problem.lower()}-{self.loss}-r{r}-{self.granularity}"
-                f"-seed{self.seed}-split{self.split_seed}")
+                f"-seed{self.seed}-split{self.split_seed}{tag}")
 
     def settings(self) -> WalkSettings:
         return WalkSettings(kind=self.loss, init_range=self.init_range,
                             eps=step_size(self.granularity, self.init_range),
                             steps=self.steps, hessian=self.hessian, rtol=self.rtol,
                             hessian_every=self.hessian_every,
-                            discount_structural=self.discount_structural)
+                            discount_structural=self.discount_structural,
+                            singular=self.singular)
 
 
 def validate(config: SampleConfig) -> None:
@@ -83,7 +87,7 @@ def validate(config: SampleConfig) -> None:
         raise ValueError(f"steps must be a positive whole number; got {config.steps!r}")
     WalkSettings(kind=config.loss, init_range=config.init_range, eps=1.0,
                  steps=config.steps or 1, hessian=config.hessian or "full", rtol=config.rtol,
-                 hessian_every=config.hessian_every)
+                 hessian_every=config.hessian_every, singular=config.singular)
 
 
 def chunks(n_walks: int, size: int):

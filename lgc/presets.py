@@ -44,8 +44,13 @@ class Preset:
     def walks(self, dim: int) -> int:
         return 10 * dim if self.max_walks is None else min(10 * dim, self.max_walks)
 
-    def configs(self, problem: str, dim: int, seed: int = 0, main_only: bool = False):
-        """Sample configs of one problem: the main split with curvature, then spreads."""
+    def configs(self, problem: str, dim: int, seed: int = 0, main_only: bool = False,
+                **overrides):
+        """Sample configs of one problem: the main split with curvature, then spreads.
+
+        ``overrides`` (e.g. singular="float32", hessian="blocks") change the main
+        split's curvature settings, for the authors'-test variant.
+        """
         out = []
         for split in self.split_seeds[:1] if main_only else self.split_seeds:
             for loss in LOSS_ORDER:
@@ -54,10 +59,12 @@ class Preset:
                         every = (self.micro_hessian_every if gran == "micro"
                                  else self.macro_hessian_every)
                         main = split == self.split_seeds[0]
+                        settings = dict(hessian=None if main else "none",
+                                        hessian_every=every)
+                        settings.update(overrides if main else {})
                         out.append(SampleConfig(
                             problem=problem, loss=loss, init_range=r, granularity=gran,
-                            walks=self.walks(dim), seed=seed, split_seed=split,
-                            hessian=None if main else "none", hessian_every=every))
+                            walks=self.walks(dim), seed=seed, split_seed=split, **settings))
         return out
 
 

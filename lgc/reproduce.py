@@ -42,13 +42,17 @@ KEY = ["problem", "sample", "loss", "init_range", "granularity", "metric"]
 
 
 def run_problem(problem: str, preset: str = "quick", results="results", seed: int = 0,
-                workers: int | None = None, progress: bool = True) -> list:
-    """Run (or reuse) every sample one section needs; returns the Sample objects."""
+                workers: int | None = None, progress: bool = True, **overrides) -> list:
+    """Run (or reuse) every sample one section needs; returns the Sample objects.
+
+    ``overrides`` (e.g. ``singular="float32", hessian="blocks"``: the authors'
+    curvature test) run only the main split with those settings.
+    """
     p = get_preset(preset)
     folder = Path(results) / preset
     dim = PROBLEMS[problem].dim
-    return run_samples(p.configs(problem, dim, seed), folder, workers=workers or p.workers,
-                       progress=progress)
+    configs = p.configs(problem, dim, seed, main_only=bool(overrides), **overrides)
+    return run_samples(configs, folder, workers=workers or p.workers, progress=progress)
 
 
 def summary(samples) -> pd.DataFrame:
@@ -140,8 +144,12 @@ def frames_by_panel(samples) -> dict:
     return out
 
 
-def draw_figure(n: int, samples=None, figures="figures", max_points: int = 200_000):
-    """Draw the paper's Figure ``n`` from samples and save it; returns the figure."""
+def draw_figure(n: int, samples=None, figures="figures", max_points: int = 200_000,
+                variant: str = ""):
+    """Draw the paper's Figure ``n`` from samples and save it; returns the figure.
+
+    A ``variant`` (e.g. "authors-test") is added to the file name and title.
+    """
     from .basins import simulated_walk
     from .plots import FIGURES, lg_cloud_figure, save, stagnation_figure
 
@@ -149,8 +157,10 @@ def draw_figure(n: int, samples=None, figures="figures", max_points: int = 200_0
     if spec.kind == "method":
         fig = stagnation_figure(simulated_walk(0), windows=spec.windows)
     else:
-        fig = lg_cloud_figure(frames_by_panel(samples), n, max_points=max_points)
-    save(fig, Path(figures) / spec.filename)
+        title = f"Figure {n}: {spec.title}" + (f" ({variant})" if variant else "")
+        fig = lg_cloud_figure(frames_by_panel(samples), n, max_points=max_points, title=title)
+    name = spec.filename.replace(".png", f"-{variant}.png") if variant else spec.filename
+    save(fig, Path(figures) / name)
     return fig
 
 

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import derivatives
-from .curvature import DEFAULT_RTOL, HESSIAN_MODES, curvature, structural_zeros
+from .curvature import (DEFAULT_RTOL, HESSIAN_MODES, SINGULAR_TESTS, curvature,
+                        float32_dead_units, structural_zeros)
 from .network import LOSSES, Architecture, accuracy
 from scipy.special import expit
 from threadpoolctl import threadpool_limits
@@ -73,8 +74,12 @@ class WalkSettings:
     rtol: float = DEFAULT_RTOL
     hessian_every: int = 1
     discount_structural: bool = True
+    singular: str = "tolerance"
 
     def __post_init__(self):
+        if self.singular not in SINGULAR_TESTS:
+            raise ValueError(f"unknown singular test {self.singular!r}: choose one of "
+                             f"{SINGULAR_TESTS}")
         if self.kind not in LOSSES:
             raise ValueError(f"unknown loss {self.kind!r}: choose one of {LOSSES}")
         if not (np.isfinite(self.init_range) and self.init_range > 0):
@@ -147,6 +152,16 @@ def _evaluate(W, problem, arch, settings, batches):
     return Et, Eg, Ct, Cg, G, (Xt, Tt)
 
 
+def _classify(W, H, X, arch, settings, n_structural):
+    """Curvature codes of the current points, by the chosen singular test."""
+    if settings.singular == "tolerance":
+        return curvature(H, settings.hessian, arch.tensor_sizes, settings.rtol,
+                         n_structural=n_structural)
+    A, Z = derivatives.preactivations(W, X, arch)
+    return curvature(H, settings.hessian, arch.tensor_sizes, 0.0,
+                     n_structural=n_structural, dead=float32_dead_units(A, Z))
+
+
 def progressive_gradient_walk(problem, settings: WalkSettings, walk_ids, seed: int = 0,
                               weights_stride: int | None = None, callback=None):
     """Run a batch of progressive gradient walks and record every step.
@@ -199,8 +214,7 @@ def _walk(problem, settings, walk_ids, seed, weights_stride, callback):
             out[name][:, step] = value
         if settings.hessian != "none" and step % settings.hessian_every == 0:
             H = derivatives.hessian(W, Xt, Tt, settings.kind, arch)
-            out["curvature"][:, step] = curvature(H, settings.hessian, arch.tensor_sizes,
-                                                  settings.rtol, n_structural=flat)
+            out["curvature"][:, step] = _classify(W, H, Xt, arch, settings, flat)
         if weights_stride and step % weights_stride == 0:
             out["weights"][:, step // weights_stride] = W
         W = W + progressive_step(rngs, G, settings.eps)

@@ -83,3 +83,26 @@ def test_dependent_inputs_give_structural_zero_eigenvalues():
     n_zero = inertia(H, zero_tolerance(H), "eigh")[2]
     np.testing.assert_array_equal(n_zero, [3, 3])
     assert set(curvature(H, n_structural=3)) <= {0, 1, 2}  # no longer singular
+
+
+def test_float32_dead_units_flag_a_unit_saturated_on_every_pattern():
+    """A hidden unit at sigmoid 1.0 in float32 on all patterns marks the point."""
+    from lgc.curvature import float32_dead_units
+    A = np.zeros((3, 5, 2))
+    A[1, :, 0] = 20.0  # saturated everywhere: float32 sigmoid is exactly 1
+    A[2, :4, 0] = 20.0  # saturated on four patterns of five only
+    Z = np.zeros((3, 5, 1))
+    np.testing.assert_array_equal(float32_dead_units(A, Z), [False, True, False])
+
+
+def test_float32_dead_unit_hessian_row_is_zero_in_float32_terms():
+    """Such a unit's incoming weights have Hessian rows below float32 resolution."""
+    from lgc import derivatives
+    from lgc.network import Architecture
+    arch = Architecture(2, 2, 1)
+    X = np.array([[0., 0.], [0., 1.], [1., 0.], [1., 1.]])
+    T = np.array([[0.], [1.], [1.], [0.]])
+    w = np.array([1.0, 0.5, 1.0, -0.5, 30.0, 0.0, 1.0, 1.0, 0.0])  # b1[0] = 30
+    H = derivatives.hessian(w[None], X, T, "sse", arch)[0]
+    rows = [0, 2, 4]  # W1[0, 0], W1[1, 0], b1[0]: unit 0's incoming weights
+    assert np.abs(H[rows]).max() < np.finfo(np.float32).eps * np.abs(H).max()
