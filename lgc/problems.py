@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import gzip
 import logging
 import os
 import types
@@ -34,6 +33,10 @@ from pathlib import Path
 
 import numpy as np
 import pooch
+
+from ._readers import READERS as _READERS
+from ._readers import freeze as _freeze
+from ._readers import read_mnist as _read_mnist
 
 __all__ = [
     "REGISTRY",
@@ -327,81 +330,6 @@ def _one_hot(labels: np.ndarray, n_out: int, name: str) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------- readers
-
-def _freeze(*arrays):
-    for a in arrays:
-        a.setflags(write=False)
-    return arrays
-
-
-def _read_counted_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Files whose first line is ``P,n_in,<class names>``: (P, n_in) inputs, (P,) labels."""
-    with open(path) as f:
-        head = f.readline().split(",")
-    n_rows, n_in = int(head[0]), int(head[1])
-    data = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
-    if data.shape != (n_rows, n_in + 1):
-        raise ValueError(
-            f"{path.name}: header promises {n_rows} rows of {n_in} inputs + label, "
-            f"got shape {data.shape}"
-        )
-    return data[:, :-1], data[:, -1]
-
-
-def _read_heart(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    data = np.loadtxt(path, delimiter=",", ndmin=2)
-    return data[:, :-1], data[:, -1]
-
-
-def _read_cancer(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Header row; columns id, diagnosis (M = 1, B = 0), 30 features; trailing comma."""
-    lines = path.read_text().splitlines()
-    header = [h.strip('"') for h in lines[0].rstrip(",").split(",")]
-    if header[:2] != ["id", "diagnosis"]:
-        raise ValueError(f"{path.name}: expected columns id, diagnosis first, got {header[:2]}")
-    rows = [line.rstrip(",").split(",") for line in lines[1:] if line.strip()]
-    diagnosis = {"M": 1.0, "B": 0.0}
-    labels = np.array([diagnosis[r[1]] for r in rows])
-    X = np.array([[float(v) for v in r[2:]] for r in rows])
-    return X, labels
-
-
-_READERS = {
-    "iris": _read_counted_csv,
-    "diabetes": _read_counted_csv,
-    "glass": _read_counted_csv,
-    "heart": _read_heart,
-    "cancer": _read_cancer,
-}
-
-
-def _read_idx(path: Path, magic: int) -> np.ndarray:
-    """Read a gzipped IDX file of unsigned bytes (2049: labels, 2051: 28x28 images)."""
-    with gzip.open(path, "rb") as f:
-        raw = f.read()
-    found = int.from_bytes(raw[:4], "big")
-    if found != magic:
-        raise ValueError(
-            f"{path.name}: IDX magic number {found}, expected {magic}; "
-            "not an MNIST file of that kind. Fix: replace it with the official file."
-        )
-    ndim = magic - 2048
-    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
-    body = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
-    if body.size != int(np.prod(shape)) or (ndim == 3 and shape[1:] != (28, 28)):
-        raise ValueError(f"{path.name}: header shape {shape} does not fit {body.size} bytes")
-    return body.reshape(shape)
-
-
-@functools.lru_cache(maxsize=4)  # official MNIST is ~380 MB as float64: share it across seeds
-def _read_mnist(images: Path, labels: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Read-only (P, 784) pixels / 255 in [0, 1] and (P,) labels 0..9."""
-    X = _read_idx(images, 2051)
-    y = _read_idx(labels, 2049)
-    if len(X) != len(y):
-        raise ValueError(f"{images.name} has {len(X)} images but {labels.name} {len(y)} labels")
-    return _freeze(X.reshape(len(X), -1) / 255.0, y.astype(np.float64))
-
 
 # ----------------------------------------------------------------------- loading
 

@@ -1,5 +1,7 @@
 """Tests for lgc.problems: data files, hashes, preprocessing and splits."""
 import gzip
+
+from lgc import _readers
 import os
 from pathlib import Path
 
@@ -198,4 +200,4 @@ def test_idx_bad_magic_is_refused(tmp_path):
     with gzip.open(path, "wb") as f:
         f.write((2049).to_bytes(4, "big") + (1).to_bytes(4, "big") + b"\x03")
     with pytest.raises(ValueError, match="magic number 2049, expected 2051"):
-        problems._read_idx(path, 2051)
+        _readers.read_idx(path, 2051)
