@@ -27,7 +27,8 @@ import time
 import numpy as np
 
 from .basins import WINDOWS, stagnation_trace
-from .plots import _NAMES, lg_cloud, stagnation_figure
+from .figure_specs import _NAMES
+from .plots import lg_cloud, stagnation_figure
 from .problems import PROBLEMS, load_problem
 from .store import records_frame
 from .walks import WalkSettings, progressive_gradient_walk, step_size
