@@ -12,10 +12,11 @@ import pandas as pd
 from .basins import basin_summary
 from .paper import paper_value
 from .store import Sample, read_json
+from .walks import default_steps
 
 SUMMARY_COLUMNS = ("problem", "loss", "init_range", "granularity", "sample", "metric",
-                   "ours_mean", "ours_std", "paper_mean", "paper_std", "walks", "seed",
-                   "split_seed")
+                   "ours_mean", "ours_std", "paper_mean", "paper_std", "walks", "steps",
+                   "seed", "split_seed")
 
 
 def walk_matrix(frame: pd.DataFrame, column: str) -> np.ndarray:
@@ -45,14 +46,20 @@ def summarise_sample(sample: Sample) -> pd.DataFrame:
         rows.append(dict(key, sample=name, metric="accuracy_last_step",
                          ours_mean=float(last.mean()), ours_std=float(last.std())))
     for row in rows:
+        row["steps"] = cfg["steps"]
         paper = _paper(row)
         row["paper_mean"], row["paper_std"] = paper if paper else (np.nan, np.nan)
-        row.update(walks=cfg["walks"], seed=cfg["seed"], split_seed=cfg["split_seed"])
+        row.update(walks=cfg["walks"], steps=cfg["steps"], seed=cfg["seed"],
+                   split_seed=cfg["split_seed"])
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
 def _paper(row):
+    """The paper's cell for the same setting; None when the paper has none or our
+    walks are not the paper's length (nstag and lstag depend on it)."""
     if row["init_range"] not in (1, 10) or row["granularity"] not in ("micro", "macro"):
+        return None
+    if row["steps"] != default_steps(row["granularity"]):
         return None
     return paper_value(row["problem"], row["sample"], row["loss"], int(row["init_range"]),
                        row["granularity"], row["metric"])
@@ -77,6 +84,7 @@ def basins_table(folder) -> pd.DataFrame:
     show["ours"] = [_fmt(m, s) for m, s in zip(table.ours_mean, table.ours_std)]
     show["paper"] = [_fmt(m, s) for m, s in zip(table.paper_mean, table.paper_std)]
     show["walks"] = table["walks"]
+    show["steps"] = table["steps"]
     return show
 
 

@@ -8,7 +8,7 @@ import pytest
 from lgc.cli import main
 
 RUN = ["run", "--problem", "xor", "--loss", "sse", "--range", "1", "--granularity", "macro",
-       "--walks", "4", "--steps", "30", "--quiet"]
+       "--walks", "4", "--steps", "100", "--quiet"]
 
 
 @pytest.mark.parametrize("bad,message", [
@@ -72,3 +72,11 @@ def test_run_with_dask_scheduler_matches_local_run(tmp_path):
     name = "xor-sse-r1-macro-seed0-split0.parquet"
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "local" / name),
                                   pd.read_parquet(tmp_path / "dask" / name))
+
+
+def test_basins_shows_no_paper_value_for_walks_of_another_length(tmp_path, capsys):
+    """nstag/lstag depend on walk length: shorter walks are not set beside the paper."""
+    args = [a if a != "100" else "40" for a in RUN]
+    assert main(args + ["--out", str(tmp_path)]) == 0
+    assert main(["basins", str(tmp_path)]) == 0
+    assert "0.49441" not in capsys.readouterr().out
