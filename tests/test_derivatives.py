@@ -92,3 +92,16 @@ def test_wrong_weight_shape_is_rejected():
     arch = Architecture(2, 2, 1)
     with pytest.raises(ValueError, match=r"\(n, 9\).*\(3, 8\)"):
         derivatives.loss_and_grad(np.zeros((3, 8)), np.zeros((4, 2)), np.zeros((4, 1)), "sse", arch)
+
+
+@pytest.mark.parametrize("kind", ["sse", "ce"])
+def test_batched_and_per_network_gauss_newton_paths_agree(kind, monkeypatch):
+    """The small-d batched path and the per-network syrk path give the same Hessian."""
+    arch = Architecture(4, 4, 3)
+    rng = np.random.default_rng(7)
+    X, T = _data(arch, rng)
+    W = rng.uniform(-3, 3, (3, arch.dim))
+    small = derivatives.hessian(W, X, T, kind, arch)
+    monkeypatch.setattr(derivatives, "_BATCHED_MAX_DIM", 0)
+    np.testing.assert_allclose(derivatives.hessian(W, X, T, kind, arch), small, rtol=1e-12,
+                               atol=1e-15)
