@@ -24,7 +24,6 @@ import io
 import logging
 import time
 
-import numpy as np
 
 from .basins import WINDOWS, stagnation_trace
 from .figure_specs import _NAMES

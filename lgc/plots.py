@@ -27,7 +27,7 @@ from matplotlib.patches import Patch
 
 from .basins import stagnation_trace
 from .curvature import CURVATURES
-from .figure_specs import _NAMES, FIGURES, FigureSpec, Panel, figure_filename
+from .figure_specs import FIGURES, FigureSpec, Panel, figure_filename
 
 __all__ = [
     "CLASS_COLOURS", "NOT_COMPUTED", "Cloud", "FIGURES", "FigureSpec", "Panel",

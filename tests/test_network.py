@@ -67,7 +67,6 @@ def test_losses_stay_finite_for_huge_weights(kind):
 
 def test_ce_of_saturated_wrong_output_is_the_logit():
     """CE from logits: a wrong output saturated at logit z costs about z, not inf."""
-    arch = Architecture(1, 1, 1)
     w = np.array([0.0, 0.0, 0.0, 800.0])  # output logit 800 for every pattern
     X, T = np.zeros((1, 1)), np.zeros((1, 1))
     assert float(loss(w, X, T, "ce")) == pytest.approx(800.0)

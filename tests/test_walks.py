@@ -4,7 +4,7 @@ import pytest
 
 from lgc import load_problem
 from lgc.curvature import CURVATURES
-from lgc.network import Architecture, loss, loss_grad
+from lgc.network import loss, loss_grad
 from lgc.walks import WalkSettings, progressive_gradient_walk, progressive_step, step_size
 
 XOR = load_problem("xor")
@@ -49,7 +49,6 @@ def test_records_equal_an_independent_recomputation_from_saved_weights():
     """Et and the gradient norm at each saved point equal autograd's values there."""
     out = progressive_gradient_walk(XOR, _settings(kind="ce"), range(3), seed=2,
                                     weights_stride=7)
-    arch = Architecture(2, 2, 1)
     for walk in range(3):
         for k, w in enumerate(out["weights"][walk]):
             step = 7 * k
