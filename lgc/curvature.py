@@ -158,11 +158,15 @@ def inertia(H, tol, method: str = "auto"):
     elif method == "ldl":
         n_pos = np.empty(n, dtype=int)
         n_neg = np.empty(n, dtype=int)
-        eye = np.eye(d)
+        A = np.empty((d, d), order="F")  # one work matrix, refilled: no allocations
+        diag = A.reshape(-1, order="F")[::d + 1]  # a view of A's diagonal
         for i in range(n):
-            # #eig(H) > tol = #eig(H - tol I) > 0; #eig(H) < -tol = #eig(-H - tol I) > 0
-            n_pos[i] = _positive_pivots(np.asfortranarray(H[i] - tol[i] * eye))
-            n_neg[i] = _positive_pivots(np.asfortranarray(-H[i] - tol[i] * eye))
+            # #eig(H) > tol = #eig(H - tol I) > 0; #eig(H) < -tol = #eig(-H - tol I) > 0.
+            # H is symmetric, so H[i].T (Fortran-ordered) holds the same matrix.
+            for sign, counts in ((1.0, n_pos), (-1.0, n_neg)):
+                np.multiply(H[i].T, sign, out=A)
+                diag -= tol[i]
+                counts[i] = _positive_pivots(A)
     else:
         raise ValueError(f"unknown inertia method {method!r}: choose 'ldl' or 'eigh'")
     return n_pos, n_neg, d - n_pos - n_neg
