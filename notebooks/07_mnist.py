@@ -11,7 +11,7 @@
 # %% [markdown]
 # # Section 6.7: MNIST
 #
-# MNIST (784-10-10, d = 7960), mini-batches of 100 patterns per step, no Hessians (as in the paper: one pane per panel). On these machines only the 10,000 official test images exist: lgc splits them 80/20 and says so in every result file (see the warning above). The paper sees one attractor around the global minimum, and SSE's weaker correlation between error and gradient (Figures 20-22, Table 9, Table B.15).
+# MNIST (784-10-10, d = 7960), mini-batches of 100 patterns per step, no Hessians (as in the paper: one pane per panel). On these machines only the 10,000 official test images exist: lgc splits them 80/20 and says so in every result file (printed below). The paper sees one attractor around the global minimum, and SSE's weaker correlation between error and gradient (Figures 20-22, Table 9, Table B.15).
 #
 # This notebook runs (or reuses, from `results/<preset>/`) every sample this section needs,
 # draws the section's figures into `figures/` and writes its tables beside the paper's.
@@ -29,6 +29,8 @@ from lgc import reproduce as R
 timer = R.Timer()
 samples = R.run_problem("mnist", preset, results, seed=seed, workers=workers)
 table = R.compare(R.summary(samples))
+for note in samples[0].meta()["data"]["notes"]:
+    print("DATA:", note)
 R.save_comparison(table, "mnist", figures)
 R.basins_table(table)
 
