@@ -175,7 +175,7 @@ def _prepare(config: SampleConfig, out_dir, chunk_size, workers, weights_stride)
     meta = provenance(config, problem)
     meta["weights_stride"] = weights_stride
     if sample.is_complete():
-        if sample.meta().get("config") == meta["config"]:
+        if _same_config(sample.meta().get("config"), meta["config"]):
             log.info("%s: already complete in %s", config.name, out_dir)
             return _Job(sample, config, meta, None, 0)
         raise FileExistsError(f"{sample.sidecar} holds a different run of {config.name}; "
@@ -186,6 +186,13 @@ def _prepare(config: SampleConfig, out_dir, chunk_size, workers, weights_stride)
     done = sample.done_chunks()
     todo = [ids for ids in chunks(config.walks, size) if walk_range_name(ids) not in done]
     return _Job(sample, config, meta, todo, size, time.perf_counter())
+
+
+def _same_config(stored: dict | None, current: dict) -> bool:
+    """Whether a stored config is this one; fields added to lgc since take their defaults."""
+    if not stored or set(stored) - set(current):
+        return False
+    return asdict(SampleConfig(**stored)) == current
 
 
 def _finish(job: _Job, workers: int) -> None:

@@ -113,3 +113,14 @@ def test_dask_cluster_gives_the_same_numbers_bit_for_bit(tmp_path):
         dask = run_sample(cfg, tmp_path / "dask", chunk_size=2, progress=False,
                           executor=client.get_executor()).frame()
     pd.testing.assert_frame_equal(local, dask)
+
+
+def test_sample_written_before_a_new_config_field_is_reused(tmp_path):
+    """A complete sample whose sidecar lacks a later-added field (at its default) is reused."""
+    import json
+    sample = run_sample(CFG, tmp_path, progress=False)
+    meta = json.loads(sample.sidecar.read_text())
+    del meta["config"]["singular"]
+    sample.sidecar.write_text(json.dumps(meta))
+    again = run_sample(CFG, tmp_path, progress=False)
+    assert "singular" not in again.meta()["config"]  # reused, not rerun
