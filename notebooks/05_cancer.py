@@ -70,6 +70,14 @@ authors = R.run_problem("cancer", preset, results, seed=seed, workers=workers,
 R.draw_figure(15, authors, figures, variant="authors-test")
 
 # %% [markdown]
+# With the authors' test emulated, every Cancer point is a saddle, also at [-10, 10],
+# where the paper reports singular points. So the emulation (a unit stuck at exactly 0 or 1
+# in float32 on every pattern) does not capture all of the authors' exact zeros: float32
+# arithmetic on their machine (for instance flushing tiny products to zero) made more
+# Hessian entries vanish than this rule predicts. Our default tolerance test finds those
+# flat points; the emulation does not.
+
+# %% [markdown]
 # ## Does the paper's story hold here?
 #
 # Each line below is computed from this run, not written by hand. Figure 15's caption says [-1, 1] but shows [-10, 10] walks.
