@@ -105,3 +105,31 @@ def test_batched_and_per_network_gauss_newton_paths_agree(kind, monkeypatch):
     monkeypatch.setattr(derivatives, "_BATCHED_MAX_DIM", 0)
     np.testing.assert_allclose(derivatives.hessian(W, X, T, kind, arch), small, rtol=1e-12,
                                atol=1e-15)
+
+
+@pytest.mark.parametrize("kind", ["sse", "ce"])
+def test_khatri_rao_gauss_newton_path_equals_autograd(kind):
+    """One output and d > 64 (Diabetes-sized): the structured path equals autograd."""
+    arch = Architecture(8, 8, 1)
+    rng = np.random.default_rng(8)
+    X, T = _data(arch, rng, P=12)
+    W = rng.uniform(-3, 3, (2, arch.dim))
+    H = derivatives.hessian(W, X, T, kind, arch)
+    for i in range(2):
+        np.testing.assert_allclose(H[i], loss_hessian(W[i], X, T, kind), rtol=1e-9, atol=1e-14)
+
+
+def test_all_gauss_newton_paths_agree_for_one_output(monkeypatch):
+    """Batched, Khatri-Rao and per-network syrk paths give the same Hessian."""
+    arch = Architecture(8, 8, 1)
+    rng = np.random.default_rng(9)
+    X, T = _data(arch, rng, P=20)
+    W = rng.uniform(-3, 3, (3, arch.dim))
+    kr = derivatives.hessian(W, X, T, "sse", arch)
+    monkeypatch.setattr(derivatives, "_BATCHED_MAX_DIM", 1000)
+    batched = derivatives.hessian(W, X, T, "sse", arch)
+    monkeypatch.setattr(derivatives, "_BATCHED_MAX_DIM", 0)
+    monkeypatch.setattr(derivatives, "_gauss_newton_khatri_rao", derivatives._gauss_newton)
+    per_network = derivatives.hessian(W, X, T, "sse", arch)
+    np.testing.assert_allclose(kr, batched, rtol=1e-12, atol=1e-16)
+    np.testing.assert_allclose(kr, per_network, rtol=1e-12, atol=1e-16)
