@@ -28,8 +28,8 @@ from lgc.walks import WalkSettings, progressive_gradient_walk
 SIZES = {"xor": (64, 50), "iris": (64, 50), "diabetes": (32, 30), "glass": (16, 20),
          "cancer": (8, 10), "heart": (8, 10), "mnist": (64, 50)}
 #: walks x steps of the whole-process runs: enough work to amortise start-up
-WHOLE = {"xor": (512, 200), "iris": (256, 200), "diabetes": (128, 100), "glass": (64, 100),
-         "cancer": (32, 100), "heart": (32, 100), "mnist": (128, 200)}
+WHOLE = {"xor": (512, 200), "iris": (256, 200), "diabetes": (128, 200), "glass": (64, 200),
+         "cancer": (64, 200), "heart": (64, 200), "mnist": (128, 400)}
 
 
 def median_time(fn, repeats):
