@@ -22,7 +22,6 @@ sigmoid').
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg.blas import dsyrk as _syrk
 from scipy.special import expit, log_expit
 
 from .network import Architecture, LOSSES
@@ -148,74 +147,44 @@ def _pair_index(m: int):
 
 
 def _gauss_newton_khatri_rao(Xa, C, Sa, d2, m1):
-    """J^T diag(l'') J for one output (K = 1), using the structure of J.
+    """J^T diag(l'') J using the structure of J, for any number of outputs.
 
-    Row p of J on the input weights is x~_p (x) c_p (a Kronecker product), so
-    that block of J^T D J is sum_p D_p (x~_p x~_p^T) (x) (c_p c_p^T). Only the
-    distinct products x~_pa x~_pb (a <= b, the same for every walk) and
-    D_p c_pj c_pk (j <= k) are formed, and one matrix product over all walks
-    combines them: about half the flops of the Gram matrix of J (syrk) for
-    Heart and Cancer, in a single large, efficient product.
+    Row (p, k) of J on the input weights is x~_p (x) c_pk (a Kronecker
+    product), so that block of J^T D J is
+    sum_p (x~_p x~_p^T) (x) (sum_k D_pk c_pk c_pk^T). Only the distinct products
+    x~_pa x~_pb (a <= b, the same for every walk) and sum_k D_pk c_pkj c_pkl
+    (j <= l) are formed, and one matrix product over all walks combines them:
+    about half the flops of the Gram matrix of J (syrk) for Heart and Cancer.
     """
-    n, P, _, h = C.shape
-    A1 = Xa.shape[1]
-    c, D = C[:, :, 0, :], d2[:, :, 0]  # (n, P, h), (n, P)
+    n, P, K, h = C.shape
+    A1, H1 = Xa.shape[1], Sa.shape[-1]
     ia, ib, pair_a = _pair_index(A1)
     ij, ik, pair_j = _pair_index(h)
     U = Xa[:, ia] * Xa[:, ib]  # (P, A1(A1+1)/2)
-    V = D[:, :, None] * c[:, :, ij] * c[:, :, ik]  # (n, P, h(h+1)/2)
+    DC = d2[..., None] * C  # (n, P, K, h)
+    V = (DC[..., ij] * C[..., ik]).sum(axis=2)  # (n, P, h(h+1)/2)
     M = U.T @ V.transpose(1, 0, 2).reshape(P, -1)  # one product for all walks
     M = np.ascontiguousarray(M.reshape(len(ia), n, len(ij)).transpose(1, 0, 2))  # (n, a, j)
-    d = m1 + Sa.shape[-1]
+    d = m1 + H1 * K
     G = np.empty((n, d, d))
-    # Entry ((a, j), (b, k)) of the block is M[pair(a, b), pair(j, k)]: one flat
+    # Entry ((a, j), (b, l)) of the block is M[pair(a, b), pair(j, l)]: one flat
     # index, gathered walk by walk so that source and result stay in cache.
     flat = (pair_a[:, None, :, None] * len(ij) + pair_j[None, :, None, :]).reshape(m1, m1)
     block = np.empty((m1, m1))
-    Dc = D[:, :, None] * c  # (n, P, h)
     for i in range(n):
         np.take(M[i], flat, out=block)
         G[i, :m1, :m1] = block
-        # sum_p D_p (x~_pa c_pj) s~_pl, the input-output weight block
-        G12 = (Xa.T @ (Dc[i][:, :, None] * Sa[i][:, None, :]).reshape(P, -1)).reshape(m1, -1)
+        # input-output block: sum_p D_pk (x~_pa c_pkj) s~_pl at column (l, k)
+        Q = DC[i].transpose(0, 2, 1)[:, :, None, :] * Sa[i][:, None, :, None]  # (P, h, H1, K)
+        G12 = (Xa.T @ Q.reshape(P, -1)).reshape(m1, H1 * K)
         G[i, :m1, m1:] = G12
         G[i, m1:, :m1] = G12.T
-        G[i, m1:, m1:] = Sa[i].T @ (D[i][:, None] * Sa[i])
-    return G
-
-
-def _gauss_newton(Xa, C, Sa, d2, m1):
-    """J^T diag(l'') J for each network, one network at a time to stay in cache.
-
-    Row (p, k) of J is dz_pk/dw: X~_p (x) C_pk on the input weights, with
-    C_pk = sigmoid'(a_p) * W2[:, k], and S~_p on output k's weights. Rows are
-    scaled by sqrt|l''| and ordered by the sign of l'' (the cross-entropy's is
-    never negative, the squared error's can be), so that J^T diag(l'') J is two
-    symmetric rank updates (BLAS syrk, half the flops of a general product) on
-    contiguous blocks of rows, with no copies.
-    """
-    n, P, K, h = C.shape
-    d, R = m1 + Sa.shape[-1] * K, P * K
-    G = np.zeros((n, d, d))  # syrk fills one triangle; the other must start at 0
-    J = np.zeros((R, d))
-    for i in range(n):
-        flat = d2[i].reshape(-1)  # row r of J is (p, k) = divmod(r, K)
-        order = np.argsort(flat < 0, kind="stable")
-        n_pos = R - int(np.count_nonzero(flat < 0))
-        p, k = np.divmod(order, K)
-        root = np.sqrt(np.abs(flat[order]))[:, None]
-        J[:, :m1] = (Xa[p][:, :, None] * (C[i][p, k] * root)[:, None, :]).reshape(R, m1)
-        if K > 1:
-            J[:, m1:] = 0.0
-        for out in range(K):
-            rows = k == out
-            J[rows, m1 + out::K] = Sa[i][p[rows]] * root[rows]
-        Jt = J.T  # Fortran-ordered (d, R): column blocks are contiguous
-        Gt = G[i].T  # Fortran-ordered: its lower triangle is G[i]'s upper one
-        _syrk(1.0, Jt[:, :n_pos], beta=0.0, c=Gt, lower=1, overwrite_c=1)
-        if n_pos < R:
-            _syrk(-1.0, Jt[:, n_pos:], beta=1.0, c=Gt, lower=1, overwrite_c=1)
-        G[i] += np.triu(G[i], 1).T
+        # output block: output k's weights meet only themselves
+        out = G[i, m1:, m1:]
+        out[...] = 0.0
+        view = out.reshape(H1, K, H1, K)
+        for k in range(K):
+            view[:, k, :, k] = Sa[i].T @ (d2[i][:, k, None] * Sa[i])
     return G
 
 
@@ -242,10 +211,8 @@ def hessian(Wb, X, T, kind: str, arch: Architecture):
     C = S1[:, :, None, :] * W2a[:, None, :-1, :].transpose(0, 1, 3, 2)  # (n, P, K, h)
     if d <= _BATCHED_MAX_DIM:
         gauss_newton = _gauss_newton_batched
-    elif K == 1:
-        gauss_newton = _gauss_newton_khatri_rao
     else:
-        gauss_newton = _gauss_newton
+        gauss_newton = _gauss_newton_khatri_rao
     H = gauss_newton(Xa, C, Sa, d2, m1)
 
     # Second-order part. Hidden unit j couples its incoming weights W~1[:, j]
