@@ -116,28 +116,16 @@ def progressive_step(rngs, grad, eps: float):
 
 
 class _Batches:
-    """One random mini-batch per walk and step (MNIST), drawn from the walk's stream.
-
-    Buffers are allocated once and refilled: fresh (walks, 100, 784) arrays at
-    every step cost more in page faults than the network's products.
-    """
+    """One random mini-batch per walk and step (MNIST), drawn from the walk's stream."""
 
     def __init__(self, problem, rngs, size: int):
         self.problem, self.rngs, self.size = problem, rngs, size
-        self.buffers = {}
-
-    def _take(self, name, data, idx):
-        buf = self.buffers.get(name)
-        if buf is None:
-            buf = self.buffers[name] = np.empty(idx.shape + data.shape[1:])
-        return np.take(data, idx, axis=0, out=buf)
 
     def draw(self):
         p, size = self.problem, self.size
         it = np.stack([r.choice(len(p.X_train), size, replace=False) for r in self.rngs])
         ig = np.stack([r.choice(len(p.X_test), size, replace=False) for r in self.rngs])
-        return (self._take("Xt", p.X_train, it), self._take("Tt", p.T_train, it),
-                self._take("Xg", p.X_test, ig), self._take("Tg", p.T_test, ig))
+        return p.X_train[it], p.T_train[it], p.X_test[ig], p.T_test[ig]  # (walks, size, .)
 
 
 def _evaluate(W, problem, arch, settings, batches):
