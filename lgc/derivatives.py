@@ -163,8 +163,9 @@ def _gauss_newton_khatri_rao(Xa, C, Sa, d2, m1):
     U = Xa[:, ia] * Xa[:, ib]  # (P, A1(A1+1)/2)
     DC = d2[..., None] * C  # (n, P, K, h)
     V = (DC[..., ij] * C[..., ik]).sum(axis=2)  # (n, P, h(h+1)/2)
-    M = U.T @ V.transpose(1, 0, 2).reshape(P, -1)  # one product for all walks
-    M = np.ascontiguousarray(M.reshape(len(ia), n, len(ij)).transpose(1, 0, 2))  # (n, a, j)
+    # one product per walk, never across walks: a walk's rounding must not depend
+    # on which walks share its batch (same seed, same numbers, any chunking)
+    M = U.T @ V  # (n, pairs a, pairs j)
     d = m1 + H1 * K
     G = np.empty((n, d, d))
     # Entry ((a, j), (b, l)) of the block is M[pair(a, b), pair(j, l)]: one flat
@@ -227,8 +228,7 @@ def hessian(Wb, X, T, kind: str, arch: Architecture):
     # sum_p e_pj s''_pj X~_pa X~_pb for all j at once: one product with the
     # walk-independent outer products X~_p X~_p^T.
     XX = (Xa[:, :, None] * Xa[:, None, :]).reshape(P, -1)  # (P, (n_in+1)^2)
-    M = (XX.T @ ES2.transpose(1, 0, 2).reshape(P, n * h))  # one large product
-    M = M.reshape(n_in + 1, n_in + 1, n, h).transpose(2, 0, 1, 3)
+    M = (XX.T @ ES2).reshape(n, n_in + 1, n_in + 1, h)  # one product per walk (see above)
     for j in range(h):
         H11[:, :, j, :, j] += M[..., j]
         H12[:, :, j, j, :] += C[:, :, j, :]

@@ -130,3 +130,16 @@ def test_khatri_rao_path_with_several_outputs_equals_autograd(kind, monkeypatch)
     H = derivatives.hessian(W, X, T, kind, arch)
     for i in range(3):
         np.testing.assert_allclose(H[i], loss_hessian(W[i], X, T, kind), rtol=1e-9, atol=1e-14)
+
+
+@pytest.mark.parametrize("arch", [Architecture(4, 4, 3), Architecture(8, 8, 1),
+                                  Architecture(6, 9, 4)], ids=str)
+def test_a_networks_hessian_does_not_depend_on_its_batch(arch):
+    """Bit for bit the same Hessian alone or with other networks (same seed, same numbers)."""
+    rng = np.random.default_rng(11)
+    X, T = _data(arch, rng, P=30)
+    W = rng.uniform(-3, 3, (5, arch.dim))
+    together = derivatives.hessian(W, X, T, "sse", arch)
+    for i in range(5):
+        np.testing.assert_array_equal(derivatives.hessian(W[i:i + 1], X, T, "sse", arch)[0],
+                                      together[i])
