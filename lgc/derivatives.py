@@ -126,7 +126,7 @@ def loss_and_grad(Wb, X, T, kind: str, arch: Architecture):
 _BATCHED_MAX_DIM = 64  # below this, per-network Python calls cost more than flops (measured)
 
 
-def _gauss_newton_batched(Xa, C, Sa, d2, m1):
+def _gauss_newton_batched(Xa, C, Sa, d2, m1, out=None):
     """J^T diag(l'') J for all networks in one batched product (small d)."""
     n, P, K, h = C.shape
     d = m1 + Sa.shape[-1] * K
@@ -135,7 +135,7 @@ def _gauss_newton_batched(Xa, C, Sa, d2, m1):
     for k in range(K):
         J[:, :, k, m1 + k::K] = Sa
     J = J.reshape(n, P * K, d)
-    return np.swapaxes(J, 1, 2) @ (J * d2.reshape(n, P * K, 1))
+    return np.matmul(np.swapaxes(J, 1, 2), J * d2.reshape(n, P * K, 1), out=out)
 
 
 def _pair_index(m: int):
@@ -146,7 +146,7 @@ def _pair_index(m: int):
     return rows, cols, index
 
 
-def _gauss_newton_khatri_rao(Xa, C, Sa, d2, m1):
+def _gauss_newton_khatri_rao(Xa, C, Sa, d2, m1, out=None):
     """J^T diag(l'') J using the structure of J, for any number of outputs.
 
     Row (p, k) of J on the input weights is x~_p (x) c_pk (a Kronecker
@@ -162,12 +162,15 @@ def _gauss_newton_khatri_rao(Xa, C, Sa, d2, m1):
     ij, ik, pair_j = _pair_index(h)
     U = Xa[:, ia] * Xa[:, ib]  # (P, A1(A1+1)/2)
     DC = d2[..., None] * C  # (n, P, K, h)
-    V = (DC[..., ij] * C[..., ik]).sum(axis=2)  # (n, P, h(h+1)/2)
+    if K == 1:
+        V = DC[:, :, 0, ij] * C[:, :, 0, ik]  # (n, P, h(h+1)/2)
+    else:
+        V = (DC[..., ij] * C[..., ik]).sum(axis=2)
     # one product per walk, never across walks: a walk's rounding must not depend
     # on which walks share its batch (same seed, same numbers, any chunking)
     M = U.T @ V  # (n, pairs a, pairs j)
     d = m1 + H1 * K
-    G = np.empty((n, d, d))
+    G = np.empty((n, d, d)) if out is None else out  # every entry is written below
     # Entry ((a, j), (b, l)) of the block is M[pair(a, b), pair(j, l)]: one flat
     # index, gathered walk by walk so that source and result stay in cache.
     flat = (pair_a[:, None, :, None] * len(ij) + pair_j[None, :, None, :]).reshape(m1, m1)
@@ -189,10 +192,12 @@ def _gauss_newton_khatri_rao(Xa, C, Sa, d2, m1):
     return G
 
 
-def hessian(Wb, X, T, kind: str, arch: Architecture):
+def hessian(Wb, X, T, kind: str, arch: Architecture, out=None):
     """Full Hessian of the loss for each of n networks, shape (n, d, d).
 
     H = J^T diag(l'') J + sum_pk l'_pk d2z_pk/dw2 (see the module docstring).
+    ``out`` (n, d, d) is overwritten with the result: a walk reuses one buffer
+    rather than paying for fresh memory at every step.
     """
     Wb = np.asarray(Wb, dtype=float)
     _check(Wb, X, T, kind, arch)
@@ -214,7 +219,7 @@ def hessian(Wb, X, T, kind: str, arch: Architecture):
         gauss_newton = _gauss_newton_batched
     else:
         gauss_newton = _gauss_newton_khatri_rao
-    H = gauss_newton(Xa, C, Sa, d2, m1)
+    H = gauss_newton(Xa, C, Sa, d2, m1, out)
 
     # Second-order part. Hidden unit j couples its incoming weights W~1[:, j]
     # with themselves (sigmoid'') and with its outgoing weights W2[j, :] (sigmoid').
@@ -225,10 +230,10 @@ def hessian(Wb, X, T, kind: str, arch: Architecture):
     H21 = H[:, m1:, :m1].reshape(n, h + 1, K, n_in + 1, h)
     C = Xa.T @ (S1[:, :, :, None] * d1[:, :, None, :]).reshape(n, P, h * K)
     C = C.reshape(n, n_in + 1, h, K)
-    # sum_p e_pj s''_pj X~_pa X~_pb for all j at once: one product with the
-    # walk-independent outer products X~_p X~_p^T.
-    XX = (Xa[:, :, None] * Xa[:, None, :]).reshape(P, -1)  # (P, (n_in+1)^2)
-    M = (XX.T @ ES2).reshape(n, n_in + 1, n_in + 1, h)  # one product per walk (see above)
+    # sum_p e_pj s''_pj X~_pa X~_pb for all j at once: one product (per walk, see
+    # _gauss_newton_khatri_rao) with the distinct products X~_pa X~_pb, a <= b.
+    ia, ib, pair_a = _pair_index(n_in + 1)
+    M = ((Xa[:, ia] * Xa[:, ib]).T @ ES2)[:, pair_a]  # (n, n_in+1, n_in+1, h)
     for j in range(h):
         H11[:, :, j, :, j] += M[..., j]
         H12[:, :, j, j, :] += C[:, :, j, :]

@@ -196,12 +196,13 @@ def _walk(problem, settings, walk_ids, seed, weights_stride, callback):
     out["curvature"] = np.full((n, steps), -1, dtype=np.int8)
     if weights_stride:
         out["weights"] = np.empty((n, -(-steps // weights_stride), arch.dim))
+    H = np.empty((n, arch.dim, arch.dim)) if settings.hessian != "none" else None
     for step in range(steps):
         Et, Eg, Ct, Cg, G, (Xt, Tt) = _evaluate(W, problem, arch, settings, batches)
         for name, value in zip(RECORDS, (Et, Eg, Ct, Cg, np.linalg.norm(G, axis=1))):
             out[name][:, step] = value
         if settings.hessian != "none" and step % settings.hessian_every == 0:
-            H = derivatives.hessian(W, Xt, Tt, settings.kind, arch)
+            derivatives.hessian(W, Xt, Tt, settings.kind, arch, out=H)
             out["curvature"][:, step] = _classify(W, H, Xt, arch, settings, flat)
         if weights_stride and step % weights_stride == 0:
             out["weights"][:, step // weights_stride] = W

@@ -143,3 +143,14 @@ def test_a_networks_hessian_does_not_depend_on_its_batch(arch):
     for i in range(5):
         np.testing.assert_array_equal(derivatives.hessian(W[i:i + 1], X, T, "sse", arch)[0],
                                       together[i])
+
+
+@pytest.mark.parametrize("arch", [Architecture(4, 4, 3), Architecture(8, 8, 1)], ids=str)
+def test_hessian_into_a_reused_buffer_overwrites_it_completely(arch):
+    """hessian(..., out=buf) gives the fresh result whatever buf held before."""
+    rng = np.random.default_rng(12)
+    X, T = _data(arch, rng)
+    W = rng.uniform(-3, 3, (3, arch.dim))
+    buf = np.full((3, arch.dim, arch.dim), np.nan)
+    derivatives.hessian(W, X, T, "ce", arch, out=buf)
+    np.testing.assert_array_equal(buf, derivatives.hessian(W, X, T, "ce", arch))
