@@ -153,8 +153,8 @@ def _gauss_newton_khatri_rao(Xa, C, Sa, d2, m1, out=None):
     product), so that block of J^T D J is
     sum_p (x~_p x~_p^T) (x) (sum_k D_pk c_pk c_pk^T). Only the distinct products
     x~_pa x~_pb (a <= b, the same for every walk) and sum_k D_pk c_pkj c_pkl
-    (j <= l) are formed, and one matrix product over all walks combines them:
-    about half the flops of the Gram matrix of J (syrk) for Heart and Cancer.
+    (j <= l) are formed and combined by one matrix product per walk: about half
+    the flops of the Gram matrix of J for Heart and Cancer.
     """
     n, P, K, h = C.shape
     A1, H1 = Xa.shape[1], Sa.shape[-1]
