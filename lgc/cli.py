@@ -143,9 +143,8 @@ def _cmd_basins(args) -> int:
 def _cmd_reproduce(args) -> int:
     from . import reproduce
 
-    samples = reproduce.run_problem(args.problem, args.preset, args.results,
-                                    workers=args.workers)
-    table = reproduce.compare(reproduce.summary(samples))
+    _, table = reproduce.section(args.problem, args.preset, args.results,
+                                 workers=args.workers)
     print(reproduce.basins_table(table).to_string(index=False))
     if args.problem in reproduce.APPENDIX_OF:
         print(reproduce.accuracy_table(table).to_string(index=False))

@@ -11,7 +11,7 @@ import time
 import pandas as pd
 
 from .presets import get_preset
-from .problems import load_problem
+from .problems import PROBLEMS, load_problem
 from .walks import WalkSettings, progressive_gradient_walk
 
 
@@ -37,7 +37,7 @@ def estimate_preset(preset: str, problems, workers: int = 1) -> pd.DataFrame:
     rows = []
     for name in problems:
         with_h, grad_only = step_costs(name)
-        dim = load_problem(name).dim
+        dim = PROBLEMS[name].dim
         for cfg in p.configs(name, dim):
             cfg = cfg.resolved(dim)
             n_h = 0 if cfg.hessian == "none" else -(-cfg.steps // cfg.hessian_every)

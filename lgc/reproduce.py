@@ -55,6 +55,21 @@ def run_problem(problem: str, preset: str = "quick", results="results", seed: in
     return run_samples(configs, folder, workers=workers or p.workers, progress=progress)
 
 
+def section(problem: str, preset: str = "quick", results="results", figures=None,
+            seed: int = 0, workers: int | None = None, progress: bool = True):
+    """One section of the paper: run its samples, compare them with the paper.
+
+    Returns ``(samples, table)``; with ``figures`` the section's tables are also
+    written there (see :func:`save_comparison`).
+    """
+    samples = run_problem(problem, preset, results, seed=seed, workers=workers,
+                          progress=progress)
+    table = compare(summary(samples))
+    if figures is not None:
+        save_comparison(table, problem, figures)
+    return samples, table
+
+
 def summary(samples) -> pd.DataFrame:
     """Long table of our numbers, one row per sample x cell (all split seeds)."""
     return pd.concat([summarise_sample(s) for s in samples], ignore_index=True)

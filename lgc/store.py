@@ -119,6 +119,7 @@ class Sample:
         self.sidecar = self.folder / f"{name}.json"
         self.parts = self.folder / f"{name}.parts"
         self.weights = self.folder / f"{name}.weights"
+        self._frame = None
 
     def is_complete(self) -> bool:
         return self.sidecar.exists() and self.parquet.exists()
@@ -127,7 +128,13 @@ class Sample:
         return read_json(self.sidecar)
 
     def frame(self) -> pd.DataFrame:
-        return read_parquet(self.parquet)
+        """The sample's records, read once: a complete sample's files never change.
+
+        The same frame is returned on every call; copy it before modifying it.
+        """
+        if self._frame is None:
+            self._frame = read_parquet(self.parquet)
+        return self._frame
 
     def start(self, config: dict) -> None:
         """Open the parts folder for ``config``; refuse one left by another config."""

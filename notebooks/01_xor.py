@@ -27,9 +27,8 @@ workers: int = 2
 from lgc import reproduce as R
 
 timer = R.Timer()
-samples = R.run_problem("xor", preset, results, seed=seed, workers=workers)
-table = R.compare(R.summary(samples))
-R.save_comparison(table, "xor", figures)
+samples, table = R.section("xor", preset, results, figures, seed=seed,
+                           workers=workers)
 R.basins_table(table)
 
 # %%

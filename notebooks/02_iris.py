@@ -27,9 +27,8 @@ workers: int = 2
 from lgc import reproduce as R
 
 timer = R.Timer()
-samples = R.run_problem("iris", preset, results, seed=seed, workers=workers)
-table = R.compare(R.summary(samples))
-R.save_comparison(table, "iris", figures)
+samples, table = R.section("iris", preset, results, figures, seed=seed,
+                           workers=workers)
 R.basins_table(table)
 
 # %% [markdown]

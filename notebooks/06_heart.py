@@ -27,9 +27,8 @@ workers: int = 2
 from lgc import reproduce as R
 
 timer = R.Timer()
-samples = R.run_problem("heart", preset, results, seed=seed, workers=workers)
-table = R.compare(R.summary(samples))
-R.save_comparison(table, "heart", figures)
+samples, table = R.section("heart", preset, results, figures, seed=seed,
+                           workers=workers)
 R.basins_table(table)
 
 # %% [markdown]

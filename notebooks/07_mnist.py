@@ -27,11 +27,10 @@ workers: int = 2
 from lgc import reproduce as R
 
 timer = R.Timer()
-samples = R.run_problem("mnist", preset, results, seed=seed, workers=workers)
-table = R.compare(R.summary(samples))
+samples, table = R.section("mnist", preset, results, figures, seed=seed,
+                           workers=workers)
 for note in samples[0].meta()["data"]["notes"]:
     print("DATA:", note)
-R.save_comparison(table, "mnist", figures)
 R.basins_table(table)
 
 # %% [markdown]
