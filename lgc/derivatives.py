@@ -192,20 +192,49 @@ def _gauss_newton_khatri_rao(Xa, C, Sa, d2, m1, out=None):
     return G
 
 
-def hessian(Wb, X, T, kind: str, arch: Architecture, out=None):
+def input_basis(X):
+    """Orthonormal basis (n_in+1, r) of the row space of X~ = [X, 1], or None.
+
+    When the augmented inputs have rank r < n_in+1 (Heart), a hidden unit's
+    incoming weights matter only through their projection on this basis; the
+    other directions change no output and add exactly-zero eigenvalues to the
+    Hessian (:func:`lgc.curvature.structural_zeros`). Returns None when X~ has
+    full column rank. The rank is numpy.linalg.matrix_rank's, as there.
+    """
+    Xa = _augment(np.asarray(X, dtype=float))
+    _, _, Vt = np.linalg.svd(Xa, full_matrices=False)
+    rank = np.linalg.matrix_rank(Xa)
+    return None if rank == Xa.shape[1] else np.ascontiguousarray(Vt[:rank].T)
+
+
+def hessian(Wb, X, T, kind: str, arch: Architecture, out=None, basis=None):
     """Full Hessian of the loss for each of n networks, shape (n, d, d).
 
     H = J^T diag(l'') J + sum_pk l'_pk d2z_pk/dw2 (see the module docstring).
     ``out`` (n, d, d) is overwritten with the result: a walk reuses one buffer
     rather than paying for fresh memory at every step.
+
+    With ``basis`` U (n_in+1, r) from :func:`input_basis`, the Hessian is taken
+    in the coordinates V1 = U^T W~1 of the input weights that change the
+    network function (the restriction Q^T H Q, with Q orthonormal): shape
+    (n, d', d') with d' = d - h (n_in+1-r). Its eigenvalues are those of H
+    without the h (n_in+1-r) structural zeros, and it is cheaper to build and
+    to factorise.
     """
     Wb = np.asarray(Wb, dtype=float)
     _check(Wb, X, T, kind, arch)
-    n_in, h, K = arch
-    n, d = Wb.shape
-    m1 = (n_in + 1) * h
     W1a, W2a = _split(Wb, arch)
     Xa = _augment(X)  # (P, n_in+1)
+    if basis is not None:
+        Xa, W1a = Xa @ basis, basis.T @ W1a  # X~ W~1 = (X~ U)(U^T W~1) on these inputs
+    return _hessian(Xa, W1a, W2a, T, kind, out)
+
+
+def _hessian(Xa, W1a, W2a, T, kind, out):
+    """The Hessian of :func:`hessian` from augmented inputs and split weights."""
+    n, A1, h = W1a.shape
+    K = W2a.shape[-1]
+    d, m1 = A1 * h + (h + 1) * K, A1 * h
     S = expit(Xa @ W1a)  # (n, P, h)
     S1 = S * (1.0 - S)
     S2 = S1 * (1.0 - 2.0 * S)
@@ -225,15 +254,15 @@ def hessian(Wb, X, T, kind: str, arch: Architecture, out=None):
     # with themselves (sigmoid'') and with its outgoing weights W2[j, :] (sigmoid').
     E = d1 @ W2a[:, :-1, :].transpose(0, 2, 1)  # (n, P, h)
     ES2 = E * S2
-    H11 = H[:, :m1, :m1].reshape(n, n_in + 1, h, n_in + 1, h)  # a view into H
-    H12 = H[:, :m1, m1:].reshape(n, n_in + 1, h, h + 1, K)
-    H21 = H[:, m1:, :m1].reshape(n, h + 1, K, n_in + 1, h)
+    H11 = H[:, :m1, :m1].reshape(n, A1, h, A1, h)  # a view into H
+    H12 = H[:, :m1, m1:].reshape(n, A1, h, h + 1, K)
+    H21 = H[:, m1:, :m1].reshape(n, h + 1, K, A1, h)
     C = Xa.T @ (S1[:, :, :, None] * d1[:, :, None, :]).reshape(n, P, h * K)
-    C = C.reshape(n, n_in + 1, h, K)
+    C = C.reshape(n, A1, h, K)
     # sum_p e_pj s''_pj X~_pa X~_pb for all j at once: one product (per walk, see
     # _gauss_newton_khatri_rao) with the distinct products X~_pa X~_pb, a <= b.
-    ia, ib, pair_a = _pair_index(n_in + 1)
-    M = ((Xa[:, ia] * Xa[:, ib]).T @ ES2)[:, pair_a]  # (n, n_in+1, n_in+1, h)
+    ia, ib, pair_a = _pair_index(A1)
+    M = ((Xa[:, ia] * Xa[:, ib]).T @ ES2)[:, pair_a]  # (n, A1, A1, h)
     for j in range(h):
         H11[:, :, j, :, j] += M[..., j]
         H12[:, :, j, j, :] += C[:, :, j, :]

@@ -96,8 +96,13 @@ def chunks(n_walks: int, size: int):
 
 
 def default_chunk_size(dim: int, hessian: str) -> int:
-    """Walks per batch: keep a batch's Hessians and Jacobians near 100 MB."""
-    per_walk = dim * dim * 8 * 3 if hessian != "none" else dim * 8 * 400
+    """Walks per batch: keep a batch's Hessians and Jacobians near 100 MB.
+
+    Gradient-only walks hold a few weight-sized arrays and, for MNIST, two
+    mini-batches of 100 x 784 (about 1 MB a walk); batches of a few walks
+    would leave every step to per-call overhead.
+    """
+    per_walk = dim * dim * 8 * 3 if hessian != "none" else dim * 8 * 16
     return int(np.clip(100e6 // per_walk, 1, 256))
 
 

@@ -115,17 +115,44 @@ def progressive_step(rngs, grad, eps: float):
     return np.where(grad > 0, -sizes, sizes)
 
 
+class _Rows:
+    """Gathers rows of X for many mini-batches into one reused buffer.
+
+    MNIST's inputs are pixels k / 255 (k a byte). Gathering 100 rows of 784
+    float64 per walk and step moved 8x more memory than the pixels hold and
+    dominated the step; when X is exactly k / 255 the bytes k are gathered and
+    divided by 255 again, which gives the very same float64 values.
+    """
+
+    def __init__(self, X, n: int, size: int):
+        codes = np.rint(X * 255.0)
+        exact = codes.min() >= 0 and codes.max() <= 255 and np.array_equal(codes / 255.0, X)
+        self.X, self.codes = X, codes.astype(np.uint8) if exact else None
+        self.out = np.empty((n, size, X.shape[1]))
+
+    def take(self, index):
+        """X[index] for index (n, size) of row numbers, in the reused buffer."""
+        if self.codes is None:
+            return np.take(self.X, index, axis=0, out=self.out)
+        for rows, out in zip(index, self.out):  # a walk's bytes, then its floats, in cache
+            np.divide(self.codes[rows], 255.0, out=out)
+        return self.out
+
+
 class _Batches:
     """One random mini-batch per walk and step (MNIST), drawn from the walk's stream."""
 
     def __init__(self, problem, rngs, size: int):
         self.problem, self.rngs, self.size = problem, rngs, size
+        self.train = _Rows(problem.X_train, len(rngs), size)
+        self.test = _Rows(problem.X_test, len(rngs), size)
 
     def draw(self):
+        """(X_train, T_train, X_test, T_test) batches, (walks, size, .); valid until the next draw."""
         p, size = self.problem, self.size
         it = np.stack([r.choice(len(p.X_train), size, replace=False) for r in self.rngs])
         ig = np.stack([r.choice(len(p.X_test), size, replace=False) for r in self.rngs])
-        return p.X_train[it], p.T_train[it], p.X_test[ig], p.T_test[ig]  # (walks, size, .)
+        return self.train.take(it), p.T_train[it], self.test.take(ig), p.T_test[ig]
 
 
 def _evaluate(W, problem, arch, settings, batches):
@@ -143,11 +170,28 @@ def _evaluate(W, problem, arch, settings, batches):
 def _classify(W, H, X, arch, settings, n_structural):
     """Curvature codes of the current points, by the chosen singular test."""
     if settings.singular == "tolerance":
-        return curvature(H, settings.hessian, arch.tensor_sizes, settings.rtol,
+        # the tolerance of the whole d x d Hessian, also when H is its restriction
+        rtol = arch.dim * np.finfo(float).eps if settings.rtol is None else settings.rtol
+        return curvature(H, settings.hessian, arch.tensor_sizes, rtol,
                          n_structural=n_structural)
     A, Z = derivatives.preactivations(W, X, arch)
     return curvature(H, settings.hessian, arch.tensor_sizes, 0.0,
                      n_structural=n_structural, dead=float32_dead_units(A, Z))
+
+
+def _function_basis(problem, settings):
+    """Basis of the input-weight directions that change the network, or None.
+
+    With the full Hessian and the tolerance test, the structural zeros are
+    discounted by never forming them: the Hessian is taken restricted to
+    these directions (lgc.derivatives.input_basis), which for Heart is a
+    291 x 291 matrix instead of 341 x 341 with the same other eigenvalues.
+    """
+    if (settings.hessian, settings.singular) != ("full", "tolerance"):
+        return None
+    if not settings.discount_structural:
+        return None
+    return derivatives.input_basis(problem.X_train)
 
 
 def progressive_gradient_walk(problem, settings: WalkSettings, walk_ids, seed: int = 0,
@@ -189,20 +233,21 @@ def _walk(problem, settings, walk_ids, seed, weights_stride, callback):
     size = getattr(problem, "batch_size", None)
     batches = _Batches(problem, walk_rngs(seed, walk_ids, _BATCH_STREAM), size) if size else None
     W = initial_points(rngs, arch.dim, settings.init_range)
-    flat = 0
-    if settings.hessian != "none" and settings.discount_structural:
+    flat, basis = 0, _function_basis(problem, settings)
+    if settings.hessian != "none" and settings.discount_structural and basis is None:
         flat = structural_zeros(problem.X_train, arch.hidden, settings.hessian)
+    d = arch.dim if basis is None else arch.dim - arch.hidden * (len(basis) - basis.shape[1])
     out = {name: np.empty((n, steps)) for name in RECORDS[:-1]}
     out["curvature"] = np.full((n, steps), -1, dtype=np.int8)
     if weights_stride:
         out["weights"] = np.empty((n, -(-steps // weights_stride), arch.dim))
-    H = np.empty((n, arch.dim, arch.dim)) if settings.hessian != "none" else None
+    H = np.empty((n, d, d)) if settings.hessian != "none" else None
     for step in range(steps):
         Et, Eg, Ct, Cg, G, (Xt, Tt) = _evaluate(W, problem, arch, settings, batches)
         for name, value in zip(RECORDS, (Et, Eg, Ct, Cg, np.linalg.norm(G, axis=1))):
             out[name][:, step] = value
         if settings.hessian != "none" and step % settings.hessian_every == 0:
-            derivatives.hessian(W, Xt, Tt, settings.kind, arch, out=H)
+            derivatives.hessian(W, Xt, Tt, settings.kind, arch, out=H, basis=basis)
             out["curvature"][:, step] = _classify(W, H, Xt, arch, settings, flat)
         if weights_stride and step % weights_stride == 0:
             out["weights"][:, step // weights_stride] = W

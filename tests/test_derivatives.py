@@ -154,3 +154,31 @@ def test_hessian_into_a_reused_buffer_overwrites_it_completely(arch):
     buf = np.full((3, arch.dim, arch.dim), np.nan)
     derivatives.hessian(W, X, T, "ce", arch, out=buf)
     np.testing.assert_array_equal(buf, derivatives.hessian(W, X, T, "ce", arch))
+
+
+def _dependent_inputs(rng, P=20):
+    X = rng.normal(size=(P, 3))
+    return np.column_stack([X, X[:, 0] - 2 * X[:, 2]])  # rank 4 of 5 with the bias
+
+
+def test_input_basis_is_none_for_independent_inputs():
+    """Inputs whose augmented matrix has full column rank need no restriction."""
+    assert derivatives.input_basis(np.random.default_rng(0).normal(size=(20, 4))) is None
+
+
+@pytest.mark.parametrize("kind", ["sse", "ce"])
+def test_restricted_hessian_keeps_the_nonzero_eigenvalues_of_autograds(kind):
+    """With dependent inputs, the Hessian in input_basis coordinates has exactly
+    the eigenvalues of autograd's full Hessian that are not structural zeros."""
+    rng = np.random.default_rng(11)
+    arch = Architecture(4, 3, 2)
+    X = _dependent_inputs(rng)
+    T = np.eye(2)[rng.integers(0, 2, len(X))]
+    basis = derivatives.input_basis(X)
+    assert basis.shape == (5, 4)
+    w = rng.normal(size=arch.dim)
+    lam = np.linalg.eigvalsh(loss_hessian(w, X, T, kind))
+    kept = lam[np.argsort(np.abs(lam))[arch.hidden:]]  # drop the h * (5 - 4) zeros
+    Hr = derivatives.hessian(w[None], X, T, kind, arch, basis=basis)[0]
+    assert Hr.shape == (arch.dim - arch.hidden,) * 2
+    np.testing.assert_allclose(np.linalg.eigvalsh(Hr), np.sort(kept), atol=1e-12)

@@ -112,3 +112,42 @@ def test_hessian_every_k_classifies_only_those_steps():
     out = progressive_gradient_walk(XOR, _settings(steps=10, hessian_every=3), range(2), seed=0)
     recorded = out["curvature"][0] >= 0
     np.testing.assert_array_equal(np.flatnonzero(recorded), [0, 3, 6, 9])
+
+
+@pytest.mark.parametrize("init_range,eps,steps", [(30.0, 6.0, 12), (2.0, 0.2, 60)])
+def test_curvature_with_dependent_inputs_discounts_exactly_the_structural_zeros(
+        init_range, eps, steps):
+    """Walks on rank-deficient inputs record the class that the eigenvalues of
+    autograd's full Hessian give once the structural zeros are set aside."""
+    from types import SimpleNamespace
+    from lgc.curvature import classify
+    from lgc.network import loss_hessian
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(30, 3))
+    X = np.column_stack([X, X[:, 1] + X[:, 2]])
+    T = rng.integers(0, 2, (30, 1)).astype(float)
+    problem = SimpleNamespace(X_train=X, T_train=T, X_test=X, T_test=T,
+                              n_in=4, hidden=3, n_out=1)
+    settings = _settings(init_range=init_range, eps=eps, steps=steps)
+    out = progressive_gradient_walk(problem, settings, range(6), seed=1, weights_stride=3)
+    codes = out["curvature"][:, ::3].reshape(-1)
+    assert len(np.unique(codes)) == 2  # saddles and singular points; minima and saddles
+    for w, code in zip(out["weights"].reshape(-1, 19), codes):
+        lam = np.linalg.eigvalsh(loss_hessian(w, X, T, "sse"))
+        lam = lam[np.argsort(np.abs(lam))[3:]]  # 3 structural zeros
+        tol = 19 * np.finfo(float).eps * np.sqrt((lam ** 2).sum())
+        assert code == classify((lam > tol).sum(), (lam < -tol).sum(),
+                                (np.abs(lam) <= tol).sum())
+
+
+@pytest.mark.parametrize("pixels", [True, False], ids=["k/255 pixels", "z-scored"])
+def test_gathered_batches_equal_plain_indexing_bit_for_bit(pixels):
+    """Mini-batches gathered through the byte copy of k/255 pixels (or directly
+    for any other inputs) are exactly X[index]: the same float64 values."""
+    from lgc.walks import _Rows
+    rng = np.random.default_rng(4)
+    X = rng.integers(0, 256, (50, 6)) / 255.0 if pixels else rng.normal(size=(50, 6))
+    rows = _Rows(X, n=3, size=7)
+    assert (rows.codes is not None) == pixels
+    index = np.stack([rng.choice(50, 7, replace=False) for _ in range(3)])
+    np.testing.assert_array_equal(rows.take(index), X[index])
