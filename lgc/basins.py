@@ -43,7 +43,6 @@ from typing import NamedTuple
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy.signal import lfilter
 
 __all__ = [
     "WINDOWS",
@@ -131,6 +130,10 @@ def ewma(seq, alpha: float) -> np.ndarray:
         raise ValueError(f"alpha must be in (0, 1], got {alpha}")
     if x.shape[-1] == 0:
         return x.copy()
+    # imported here: scipy.signal takes ~1 s to import, which every worker
+    # process of a run paid for nothing
+    from scipy.signal import lfilter
+
     # y[i] - (1 - alpha) y[i-1] = alpha x[i], with state chosen so y[0] = x[0]
     zi = ((1.0 - alpha) * x[..., :1])  # (..., 1)
     y, _ = lfilter([alpha], [1.0, alpha - 1.0], x, axis=-1, zi=zi)

@@ -123,21 +123,6 @@ def loss_and_grad(Wb, X, T, kind: str, arch: Architecture):
     return loss, grad, Z
 
 
-_BATCHED_MAX_DIM = 64  # below this, per-network Python calls cost more than flops (measured)
-
-
-def _gauss_newton_batched(Xa, C, Sa, d2, m1, out=None):
-    """J^T diag(l'') J for all networks in one batched product (small d)."""
-    n, P, K, h = C.shape
-    d = m1 + Sa.shape[-1] * K
-    J = np.zeros((n, P, K, d))
-    J[..., :m1] = (Xa[None, :, None, :, None] * C[:, :, :, None, :]).reshape(n, P, K, m1)
-    for k in range(K):
-        J[:, :, k, m1 + k::K] = Sa
-    J = J.reshape(n, P * K, d)
-    return np.matmul(np.swapaxes(J, 1, 2), J * d2.reshape(n, P * K, 1), out=out)
-
-
 def _pair_index(m: int):
     """Pairs a <= b of range(m) as (rows, cols), and the (m, m) map to pair numbers."""
     rows, cols = np.triu_indices(m)
@@ -146,7 +131,7 @@ def _pair_index(m: int):
     return rows, cols, index
 
 
-def _gauss_newton_khatri_rao(Xa, C, Sa, d2, m1, out=None):
+def _gauss_newton(Xa, C, Sa, d2, m1, out=None):
     """J^T diag(l'') J using the structure of J, for any number of outputs.
 
     Row (p, k) of J on the input weights is x~_p (x) c_pk (a Kronecker
@@ -154,7 +139,8 @@ def _gauss_newton_khatri_rao(Xa, C, Sa, d2, m1, out=None):
     sum_p (x~_p x~_p^T) (x) (sum_k D_pk c_pk c_pk^T). Only the distinct products
     x~_pa x~_pb (a <= b, the same for every walk) and sum_k D_pk c_pkj c_pkl
     (j <= l) are formed and combined by one matrix product per walk: about half
-    the flops of the Gram matrix of J for Heart and Cancer.
+    the flops of the Gram matrix of J for Heart and Cancer. The rest of J is
+    sparse: output k's weights meet only output k's.
     """
     n, P, K, h = C.shape
     A1, H1 = Xa.shape[1], Sa.shape[-1]
@@ -162,33 +148,31 @@ def _gauss_newton_khatri_rao(Xa, C, Sa, d2, m1, out=None):
     ij, ik, pair_j = _pair_index(h)
     U = Xa[:, ia] * Xa[:, ib]  # (P, A1(A1+1)/2)
     DC = d2[..., None] * C  # (n, P, K, h)
-    if K == 1:
-        V = DC[:, :, 0, ij] * C[:, :, 0, ik]  # (n, P, h(h+1)/2)
-    else:
-        V = (DC[..., ij] * C[..., ik]).sum(axis=2)
-    # one product per walk, never across walks: a walk's rounding must not depend
-    # on which walks share its batch (same seed, same numbers, any chunking)
+    V = DC[:, :, 0, ij] * C[:, :, 0, ik]  # (n, P, h(h+1)/2), summed over k below
+    for k in range(1, K):
+        V += DC[:, :, k, ij] * C[:, :, k, ik]
+    # one product per walk (a stacked matmul), never across walks: a walk's
+    # rounding must not depend on which walks share its batch
     M = U.T @ V  # (n, pairs a, pairs j)
     d = m1 + H1 * K
     G = np.empty((n, d, d)) if out is None else out  # every entry is written below
     # Entry ((a, j), (b, l)) of the block is M[pair(a, b), pair(j, l)]: one flat
     # index, gathered walk by walk so that source and result stay in cache.
     flat = (pair_a[:, None, :, None] * len(ij) + pair_j[None, :, None, :]).reshape(m1, m1)
-    block = np.empty((m1, m1))
     for i in range(n):
-        np.take(M[i], flat, out=block)
-        G[i, :m1, :m1] = block
-        # input-output block: sum_p D_pk (x~_pa c_pkj) s~_pl at column (l, k)
-        Q = DC[i].transpose(0, 2, 1)[:, :, None, :] * Sa[i][:, None, :, None]  # (P, h, H1, K)
-        G12 = (Xa.T @ Q.reshape(P, -1)).reshape(m1, H1 * K)
-        G[i, :m1, m1:] = G12
-        G[i, m1:, :m1] = G12.T
-        # output block: output k's weights meet only themselves
-        out = G[i, m1:, m1:]
-        out[...] = 0.0
-        view = out.reshape(H1, K, H1, K)
+        np.take(M[i], flat, out=G[i, :m1, :m1])
+    # input-output block: sum_p D_pk (x~_pa c_pkj) s~_pl at row (a, j), column (l, k)
+    G12 = G[:, :m1, m1:].reshape(n, A1, h, H1, K)  # a view into G
+    for j in range(h):
         for k in range(K):
-            view[:, k, :, k] = Sa[i].T @ (d2[i][:, k, None] * Sa[i])
+            G12[:, :, j, :, k] = Xa.T @ (DC[:, :, k, j, None] * Sa)
+    G[:, m1:, :m1] = G[:, :m1, m1:].transpose(0, 2, 1)
+    # output block: output k's weights meet only themselves
+    G22 = G[:, m1:, m1:]
+    G22[...] = 0.0
+    for k in range(K):
+        G22.reshape(n, H1, K, H1, K)[:, :, k, :, k] = \
+            Sa.transpose(0, 2, 1) @ (d2[:, :, k, None] * Sa)
     return G
 
 
@@ -234,7 +218,7 @@ def _hessian(Xa, W1a, W2a, T, kind, out):
     """The Hessian of :func:`hessian` from augmented inputs and split weights."""
     n, A1, h = W1a.shape
     K = W2a.shape[-1]
-    d, m1 = A1 * h + (h + 1) * K, A1 * h
+    m1 = A1 * h
     S = expit(Xa @ W1a)  # (n, P, h)
     S1 = S * (1.0 - S)
     S2 = S1 * (1.0 - 2.0 * S)
@@ -244,11 +228,7 @@ def _hessian(Xa, W1a, W2a, T, kind, out):
     d1, d2 = _element_derivatives(Z, T, kind, 1.0 / (P * K))
 
     C = S1[:, :, None, :] * W2a[:, None, :-1, :].transpose(0, 1, 3, 2)  # (n, P, K, h)
-    if d <= _BATCHED_MAX_DIM:
-        gauss_newton = _gauss_newton_batched
-    else:
-        gauss_newton = _gauss_newton_khatri_rao
-    H = gauss_newton(Xa, C, Sa, d2, m1, out)
+    H = _gauss_newton(Xa, C, Sa, d2, m1, out)
 
     # Second-order part. Hidden unit j couples its incoming weights W~1[:, j]
     # with themselves (sigmoid'') and with its outgoing weights W2[j, :] (sigmoid').
