@@ -104,11 +104,17 @@ def loss_and_grad(Wb, X, T, kind: str, arch: Architecture):
 
     Back-propagation written as matrix products over the whole batch.
     """
+    loss, grad, Z, _ = _backprop(Wb, X, T, kind, arch)
+    return loss, grad, Z
+
+
+def _backprop(Wb, X, T, kind, arch):
+    """loss_and_grad's results and what the Hessian reuses: S, l'(Z) and l''(Z)."""
     Wb = np.asarray(Wb, dtype=float)
     _check(Wb, X, T, kind, arch)
     S, Z = forward_pass(Wb, X, arch)
     P, K = Z.shape[-2], Z.shape[-1]
-    d1, _ = _element_derivatives(Z, T, kind, 1.0 / (P * K))  # (n, P, K)
+    d1, d2 = _element_derivatives(Z, T, kind, 1.0 / (P * K))  # (n, P, K)
     _, W2a = _split(Wb, arch)
     delta1 = (d1 @ W2a[:, :-1, :].transpose(0, 2, 1)) * S * (1.0 - S)  # (n, P, h)
     n, (n_in, h, _) = Wb.shape[0], arch
@@ -120,7 +126,7 @@ def loss_and_grad(Wb, X, T, kind: str, arch: Architecture):
     g2[:, :-1] = S.transpose(0, 2, 1) @ d1
     g2[:, -1] = d1.sum(axis=1)
     loss = _element_loss(Z, T, kind).mean(axis=(-2, -1))
-    return loss, grad, Z
+    return loss, grad, Z, (S, d1, d2)
 
 
 def _pair_index(m: int):
@@ -148,9 +154,18 @@ def _gauss_newton(Xa, C, Sa, d2, m1, out=None):
     ij, ik, pair_j = _pair_index(h)
     U = Xa[:, ia] * Xa[:, ib]  # (P, A1(A1+1)/2)
     DC = d2[..., None] * C  # (n, P, K, h)
-    V = DC[:, :, 0, ij] * C[:, :, 0, ik]  # (n, P, h(h+1)/2), summed over k below
-    for k in range(1, K):
-        V += DC[:, :, k, ij] * C[:, :, k, ik]
+    V = np.empty((n, P, len(ij)))  # (n, P, h(h+1)/2): sum_k DC_pkj C_pkl, j <= l
+    # pairs (j, j..h-1) are consecutive in V: filled by slices, not by a gather
+    if K > 1:  # a (h, K) x (K, h) product per pattern sums over the outputs
+        F = np.matmul(DC.transpose(0, 1, 3, 2), C)  # (n, P, h, h)
+    start = 0
+    for j in range(h):
+        pairs = V[:, :, start:start + h - j]
+        if K > 1:
+            pairs[...] = F[:, :, j, j:]
+        else:
+            np.multiply(DC[:, :, 0, j, None], C[:, :, 0, j:], out=pairs)
+        start += h - j
     # one product per walk (a stacked matmul), never across walks: a walk's
     # rounding must not depend on which walks share its batch
     M = U.T @ V  # (n, pairs a, pairs j)
@@ -205,27 +220,28 @@ def hessian(Wb, X, T, kind: str, arch: Architecture, out=None, basis=None):
     without the h (n_in+1-r) structural zeros, and it is cheaper to build and
     to factorise.
     """
-    Wb = np.asarray(Wb, dtype=float)
-    _check(Wb, X, T, kind, arch)
-    W1a, W2a = _split(Wb, arch)
+    return loss_grad_hessian(Wb, X, T, kind, arch, out, basis)[3]
+
+
+def loss_grad_hessian(Wb, X, T, kind: str, arch: Architecture, out=None, basis=None):
+    """Loss, gradient, logits (as :func:`loss_and_grad`) and :func:`hessian`,
+    from one forward pass."""
+    loss, grad, Z, (S, d1, d2) = _backprop(Wb, X, T, kind, arch)
     Xa = _augment(X)  # (P, n_in+1)
     if basis is not None:
-        Xa, W1a = Xa @ basis, basis.T @ W1a  # X~ W~1 = (X~ U)(U^T W~1) on these inputs
-    return _hessian(Xa, W1a, W2a, T, kind, out)
+        Xa = Xa @ basis  # X~ W~1 = (X~ U)(U^T W~1): in V1's coordinates the inputs are X~ U
+    _, W2a = _split(Wb, arch)
+    return loss, grad, Z, _hessian(Xa, S, W2a, d1, d2, out)
 
 
-def _hessian(Xa, W1a, W2a, T, kind, out):
-    """The Hessian of :func:`hessian` from augmented inputs and split weights."""
-    n, A1, h = W1a.shape
-    K = W2a.shape[-1]
+def _hessian(Xa, S, W2a, d1, d2, out):
+    """The Hessian from the (augmented) inputs, hidden activations and l', l''."""
+    n, P, h = S.shape
+    A1, K = Xa.shape[1], W2a.shape[-1]
     m1 = A1 * h
-    S = expit(Xa @ W1a)  # (n, P, h)
     S1 = S * (1.0 - S)
     S2 = S1 * (1.0 - 2.0 * S)
     Sa = _augment(S)  # (n, P, h+1)
-    Z = Sa @ W2a  # (n, P, K)
-    P = Z.shape[1]
-    d1, d2 = _element_derivatives(Z, T, kind, 1.0 / (P * K))
 
     C = S1[:, :, None, :] * W2a[:, None, :-1, :].transpose(0, 1, 3, 2)  # (n, P, K, h)
     H = _gauss_newton(Xa, C, Sa, d2, m1, out)

@@ -155,16 +155,20 @@ class _Batches:
         return self.train.take(it), p.T_train[it], self.test.take(ig), p.T_test[ig]
 
 
-def _evaluate(W, problem, arch, settings, batches):
-    """Loss, gradient and accuracies at the current points of all walks."""
+def _evaluate(W, problem, arch, settings, batches, H=None, basis=None):
+    """Loss, gradient and accuracies at the current points of all walks, and
+    their Hessians into H when H is given (one forward pass for both)."""
     if batches is None:
         Xt, Tt, Xg, Tg = problem.X_train, problem.T_train, problem.X_test, problem.T_test
     else:
         Xt, Tt, Xg, Tg = batches.draw()
-    Et, G, Zt = derivatives.loss_and_grad(W, Xt, Tt, settings.kind, arch)
+    if H is None:
+        Et, G, Zt = derivatives.loss_and_grad(W, Xt, Tt, settings.kind, arch)
+    else:
+        Et, G, Zt, _ = derivatives.loss_grad_hessian(W, Xt, Tt, settings.kind, arch, H, basis)
     Eg, Zg = derivatives.batch_loss(W, Xg, Tg, settings.kind, arch)
     Ct, Cg = accuracy(expit(Zt), Tt), accuracy(expit(Zg), Tg)
-    return Et, Eg, Ct, Cg, G, (Xt, Tt)
+    return Et, Eg, Ct, Cg, G, Xt
 
 
 def _classify(W, H, X, arch, settings, n_structural):
@@ -243,11 +247,12 @@ def _walk(problem, settings, walk_ids, seed, weights_stride, callback):
         out["weights"] = np.empty((n, -(-steps // weights_stride), arch.dim))
     H = np.empty((n, d, d)) if settings.hessian != "none" else None
     for step in range(steps):
-        Et, Eg, Ct, Cg, G, (Xt, Tt) = _evaluate(W, problem, arch, settings, batches)
+        curved = H is not None and step % settings.hessian_every == 0
+        Et, Eg, Ct, Cg, G, Xt = _evaluate(W, problem, arch, settings, batches,
+                                          H if curved else None, basis)
         for name, value in zip(RECORDS, (Et, Eg, Ct, Cg, np.linalg.norm(G, axis=1))):
             out[name][:, step] = value
-        if settings.hessian != "none" and step % settings.hessian_every == 0:
-            derivatives.hessian(W, Xt, Tt, settings.kind, arch, out=H, basis=basis)
+        if curved:
             out["curvature"][:, step] = _classify(W, H, Xt, arch, settings, flat)
         if weights_stride and step % weights_stride == 0:
             out["weights"][:, step // weights_stride] = W
