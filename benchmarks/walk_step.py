@@ -3,11 +3,14 @@
 One walk-step records Et, Eg, Ct, Cg, the gradient norm and the curvature class
 from the full Hessian (MNIST: gradient only, as the paper). "naive" is one walk
 at a time with autograd.grad, autograd.hessian and numpy.linalg.eigvalsh.
+"jax" is the same step for all walks at once as jit(vmap(jax.hessian)) and
+eigvalsh, written from the equations (optional: `pip install jax`, or the
+`bench` extra; the column reads n/a without it).
 "whole process" times `lgc run` as a user runs it, start-up included.
 The roofline is the flop count of a Heart step over a float64 matmul rate
 measured in this run. Prints medians of repeated runs; machines are noisy.
 
-    python benchmarks/walk_step.py [--problems heart,iris] [--repeats 3]
+    python benchmarks/walk_step.py [--problems heart,iris] [--repeats 3] [--no-jax]
 """
 from __future__ import annotations
 
@@ -27,8 +30,9 @@ from lgc.walks import WalkSettings, progressive_gradient_walk
 
 SIZES = {"xor": (64, 50), "iris": (64, 50), "diabetes": (32, 30), "glass": (16, 20),
          "cancer": (8, 10), "heart": (8, 10), "mnist": (64, 50)}
-#: walks x steps of the whole-process runs: enough work to amortise start-up
-WHOLE = {"xor": (512, 200), "iris": (256, 200), "diabetes": (128, 200), "glass": (64, 200),
+#: walks x steps of the whole-process runs: enough work to amortise start-up, as a
+#: real run does (XOR and Iris: one sample of the paper's protocol, 10 d walks of 1000)
+WHOLE = {"xor": (90, 1000), "iris": (350, 1000), "diabetes": (128, 200), "glass": (64, 200),
          "cancer": (64, 200), "heart": (64, 200), "mnist": (128, 400)}
 
 
@@ -68,6 +72,85 @@ def naive_ms(problem, steps, repeats):
     return 1e3 * median_time(walk, repeats) / steps
 
 
+def jax_ms(problem, walks, steps, repeats):
+    """The lgc walk-step in JAX: ``jit(vmap(...))`` over the walks, ms per walk-step.
+
+    Parameters
+    ----------
+    problem : lgc problem
+        Data and sizes; MNIST runs float32 on one mini-batch per walk and step,
+        gradient only, the rest float64 with the full Hessian and its eigenvalues.
+    walks, steps : int
+        Walks advanced together, steps timed.
+    repeats : int
+        Timed runs; the median is returned. One untimed run first compiles.
+    """
+    import jax
+    import jax.numpy as jnp
+
+    jax.config.update("jax_enable_x64", True)
+    mnist = problem.name == "mnist"
+    dtype = np.float32 if mnist else np.float64
+    n_in, h, K = problem.n_in, problem.hidden, problem.n_out
+    m1 = (n_in + 1) * h
+
+    def sse(w, X, T):
+        # w holds W1 with b1 as its last row, then W2 with b2 as its last row
+        W1, W2 = w[:m1].reshape(n_in + 1, h), w[m1:].reshape(h + 1, K)
+        Z = jax.nn.sigmoid(X @ W1[:-1] + W1[-1]) @ W2[:-1] + W2[-1]
+        return jnp.mean((jax.nn.sigmoid(Z) - T) ** 2), Z
+
+    def accuracy(Z, T):
+        # on logits: sigmoid(Z) > 0.5 iff Z > 0, and sigmoid keeps the argmax
+        hit = ((Z[:, 0] > 0) == (T[:, 0] > 0.5) if K == 1
+               else jnp.argmax(Z, -1) == jnp.argmax(T, -1))
+        return hit.mean()
+
+    def record(w, Xt, Tt, Xg, Tg):
+        (Et, Zt), g = jax.value_and_grad(sse, has_aux=True)(w, Xt, Tt)
+        Eg, Zg = sse(w, Xg, Tg)
+        out = (Et, Eg, accuracy(Zt, Tt), accuracy(Zg, Tg), jnp.linalg.norm(g))
+        if not mnist:
+            out += (jnp.linalg.eigvalsh(jax.hessian(lambda v: sse(v, Xt, Tt)[0])(w)),)
+        return g, out
+
+    @jax.jit
+    def step(W, key, data, idx):
+        Xt, Tt, Xg, Tg = data
+        if mnist:
+            (it, ig), axes = idx, 0
+            Xt, Tt, Xg, Tg = Xt[it], Tt[it], Xg[ig], Tg[ig]  # (walks, batch, .)
+        else:
+            axes = None  # every walk sees the whole data set
+        G, out = jax.vmap(record, (0, axes, axes, axes, axes))(W, Xt, Tt, Xg, Tg)
+        key, sub = jax.random.split(key)
+        sizes = 0.02 * jax.random.uniform(sub, W.shape, W.dtype)
+        return W + jnp.where(G > 0, -sizes, sizes), key, out  # as lgc: g = 0 steps +
+
+    data = tuple(jnp.asarray(a, dtype) for a in (problem.X_train, problem.T_train,
+                                                  problem.X_test, problem.T_test))
+    rngs = [np.random.default_rng(i) for i in range(walks)]
+
+    def draw():
+        """Mini-batch indices per walk, drawn on the host as lgc.walks._Batches does."""
+        if not mnist:
+            return None
+        return tuple(np.stack([r.choice(len(X), problem.batch_size, replace=False)
+                               for r in rngs]) for X in (problem.X_train, problem.X_test))
+
+    def run():
+        key = jax.random.key(0)
+        W = jax.random.uniform(key, (walks, problem.dim), dtype, -1.0, 1.0)
+        outs = []  # kept and waited for, so that no step's records are skipped
+        for _ in range(steps):
+            W, key, out = step(W, key, data, draw())
+            outs.append(out)
+        jax.block_until_ready((W, outs))
+
+    run()  # compiles
+    return 1e3 * median_time(run, repeats) / (walks * steps)
+
+
 def whole_process_ms(name, walks, steps, workers):
     """`lgc run` as a user runs it, start-up included, ms per walk-step."""
     with tempfile.TemporaryDirectory() as out:
@@ -81,8 +164,11 @@ def whole_process_ms(name, walks, steps, workers):
 
 
 def matmul_gflops(n=1024, repeats=5):
+    """float64 matmul rate of one core (a worker process runs one BLAS thread)."""
+    from threadpoolctl import threadpool_limits
     a, b = np.random.rand(n, n), np.random.rand(n, n)
-    return 2 * n ** 3 / median_time(lambda: a @ b, repeats) / 1e9
+    with threadpool_limits(1, user_api="blas"):
+        return 2 * n ** 3 / median_time(lambda: a @ b, repeats) / 1e9
 
 
 def heart_flops(P=736, d=341, n_in=32, h=10):
@@ -99,28 +185,51 @@ def main(argv=None):
                         help="runs of the whole-process column (median)")
     parser.add_argument("--no-whole", dest="whole", action="store_false",
                         help="skip the whole-process `lgc run --workers 2` column")
+    parser.add_argument("--no-jax", dest="jax", action="store_false",
+                        help="skip the JAX reference column")
     args = parser.parse_args(argv)
+    jax_version = None
+    if args.jax:
+        try:  # optional: the column reads n/a without JAX
+            import jax
+            jax_version = jax.__version__
+        except ImportError:
+            pass
     print(f"lgc {lgc.__version__}, numpy {np.__version__}, "
+          f"jax {jax_version or 'not used'}, "
           f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}")
-    print(f"{'problem':9s} {'d':>5s} {'lgc ms':>9s} {'naive ms':>9s} {'speed-up':>9s} "
-          f"{'lgc run, 2 workers':>19s}")
+    print(f"{'problem':9s} {'d':>5s} {'lgc ms':>9s} {'naive ms':>9s} {'jax ms':>9s} "
+          f"{'speed-up':>9s} {'vs jax':>8s} {'lgc run, 2 workers':>19s}")
     for name in args.problems.split(","):
         problem = lgc.load_problem(name)
         walks, steps = SIZES[name]
         ours = lgc_ms(problem, walks, steps, args.repeats)
         naive = naive_ms(problem, args.naive_steps, args.repeats)
+        jax_col, vs_jax = f"{'n/a':>9s}", f"{'n/a':>8s}"
+        if jax_version:
+            ref = jax_ms(problem, walks, steps, args.repeats)
+            jax_col, vs_jax = f"{ref:9.3f}", f"{ref / ours:7.1f}x"
         whole = (float(np.median([whole_process_ms(name, *WHOLE[name], workers=2)
                                   for _ in range(args.whole_repeats)]))
                  if args.whole else float("nan"))
-        print(f"{name:9s} {problem.dim:5d} {ours:9.3f} {naive:9.2f} {naive / ours:8.1f}x "
-              f"{whole:19.3f}", flush=True)
-    rate = matmul_gflops()
+        print(f"{name:9s} {problem.dim:5d} {ours:9.3f} {naive:9.2f} {jax_col} "
+              f"{naive / ours:8.1f}x {vs_jax} {whole:19.3f}", flush=True)
+    rate = 2 * matmul_gflops()  # both cores, as the whole-process column
     roof = 1e3 * heart_flops() / (rate * 1e9)
     print(f"\nlgc ms: one process, median of {args.repeats}; lgc run: the whole command "
           f"(start-up, files) with --workers 2, median of {args.whole_repeats}, "
           f"ms per walk-step")
+    if jax_version:
+        print(f"jax ms: jit(vmap(jax.hessian)) + eigvalsh, same walks x steps, median of "
+              f"{args.repeats} after a compiling run, on JAX's own threads (both cores; "
+              f"lgc ms uses one); vs jax = jax ms / lgc ms")
+    else:
+        print("jax ms: n/a, " + ("skipped by --no-jax" if not args.jax
+                                 else "JAX absent (`pip install jax` to enable)"))
     print(f"Heart roofline: {heart_flops() / 1e6:.0f} MFLOP per step at {rate:.0f} GFLOP/s "
-          f"(float64 matmul measured now) = {roof:.2f} ms per walk-step")
+          f"(float64 matmul measured now, 2 cores) = {roof:.2f} ms per walk-step; lgc "
+          f"factorises the Hessian restricted to its 291 non-structural directions, "
+          f"{heart_flops(d=291, n_in=27) / 1e6:.0f} MFLOP by the same count")
 
 
 if __name__ == "__main__":

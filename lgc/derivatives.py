@@ -151,7 +151,7 @@ def _gauss_newton(Xa, C, Sa, d2, m1, out=None):
     n, P, K, h = C.shape
     A1, H1 = Xa.shape[1], Sa.shape[-1]
     ia, ib, pair_a = _pair_index(A1)
-    ij, ik, pair_j = _pair_index(h)
+    ij, _, pair_j = _pair_index(h)
     U = Xa[:, ia] * Xa[:, ib]  # (P, A1(A1+1)/2)
     DC = d2[..., None] * C  # (n, P, K, h)
     V = np.empty((n, P, len(ij)))  # (n, P, h(h+1)/2): sum_k DC_pkj C_pkl, j <= l
