@@ -183,19 +183,23 @@ def _classify(W, H, X, arch, settings, n_structural):
                      n_structural=n_structural, dead=float32_dead_units(A, Z))
 
 
-def _function_basis(problem, settings):
-    """Basis of the input-weight directions that change the network, or None.
+def _curvature_setup(problem, settings, arch):
+    """(basis, n_structural, d) of this sample's curvature test.
 
-    With the full Hessian and the tolerance test, the structural zeros are
-    discounted by never forming them: the Hessian is taken restricted to
-    these directions (lgc.derivatives.input_basis), which for Heart is a
-    291 x 291 matrix instead of 341 x 341 with the same other eigenvalues.
+    With the full Hessian and the tolerance test, structural zeros are
+    discounted by never forming them: the Hessian is taken restricted to the
+    input-weight directions that change the network (``basis``, see
+    lgc.derivatives.input_basis), for Heart a 291 x 291 matrix instead of
+    341 x 341 with the same other eigenvalues. Otherwise the full d x d
+    Hessian's ``n_structural`` zero eigenvalues are discounted when counted.
     """
-    if (settings.hessian, settings.singular) != ("full", "tolerance"):
-        return None
-    if not settings.discount_structural:
-        return None
-    return derivatives.input_basis(problem.X_train)
+    if settings.hessian == "none" or not settings.discount_structural:
+        return None, 0, arch.dim
+    if (settings.hessian, settings.singular) == ("full", "tolerance"):
+        basis = derivatives.input_basis(problem.X_train)
+        if basis is not None:
+            return basis, 0, arch.dim - arch.hidden * (len(basis) - basis.shape[1])
+    return None, structural_zeros(problem.X_train, arch.hidden, settings.hessian), arch.dim
 
 
 def progressive_gradient_walk(problem, settings: WalkSettings, walk_ids, seed: int = 0,
@@ -237,10 +241,7 @@ def _walk(problem, settings, walk_ids, seed, weights_stride, callback):
     size = getattr(problem, "batch_size", None)
     batches = _Batches(problem, walk_rngs(seed, walk_ids, _BATCH_STREAM), size) if size else None
     W = initial_points(rngs, arch.dim, settings.init_range)
-    flat, basis = 0, _function_basis(problem, settings)
-    if settings.hessian != "none" and settings.discount_structural and basis is None:
-        flat = structural_zeros(problem.X_train, arch.hidden, settings.hessian)
-    d = arch.dim if basis is None else arch.dim - arch.hidden * (len(basis) - basis.shape[1])
+    basis, flat, d = _curvature_setup(problem, settings, arch)
     out = {name: np.empty((n, steps)) for name in RECORDS[:-1]}
     out["curvature"] = np.full((n, steps), -1, dtype=np.int8)
     if weights_stride:
