@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import derivatives
+from ._runtime import keep_freed_memory
 from .curvature import (DEFAULT_RTOL, HESSIAN_MODES, SINGULAR_TESTS, curvature,
                         float32_dead_units, structural_zeros)
 from .network import LOSSES, Architecture, accuracy
@@ -227,6 +228,7 @@ def progressive_gradient_walk(problem, settings: WalkSettings, walk_ids, seed: i
     (-1 when not computed), and "weights" (walks, ceil(steps/stride), d)
     when asked for.
     """
+    keep_freed_memory()
     # Small batched products and LAPACK calls run faster on one BLAS thread than
     # on several (measured 2x on Heart); parallelism comes from worker processes.
     with threadpool_limits(1, user_api="blas"):
