@@ -14,6 +14,7 @@ share its batch, on the batch size, or on the number of processes.
 """
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -116,6 +117,21 @@ def progressive_step(rngs, grad, eps: float):
     return np.where(grad > 0, -sizes, sizes)
 
 
+_CODES = {}  # id(X) -> (weak reference to X, its bytes or None): once per array
+
+
+def _pixel_codes(X):
+    """X as bytes k when X is exactly k / 255 (MNIST's pixels), else None."""
+    known = _CODES.get(id(X))
+    if known is not None and known[0]() is X:
+        return known[1]
+    codes = np.rint(X * 255.0)
+    exact = codes.min() >= 0 and codes.max() <= 255 and np.array_equal(codes / 255.0, X)
+    codes = codes.astype(np.uint8) if exact else None
+    _CODES[id(X)] = (weakref.ref(X), codes)
+    return codes
+
+
 class _Rows:
     """Gathers rows of X for many mini-batches into one reused buffer.
 
@@ -126,9 +142,7 @@ class _Rows:
     """
 
     def __init__(self, X, n: int, size: int):
-        codes = np.rint(X * 255.0)
-        exact = codes.min() >= 0 and codes.max() <= 255 and np.array_equal(codes / 255.0, X)
-        self.X, self.codes = X, codes.astype(np.uint8) if exact else None
+        self.X, self.codes = X, _pixel_codes(X)
         self.out = np.empty((n, size, X.shape[1]))
 
     def take(self, index):
