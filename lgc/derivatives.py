@@ -256,7 +256,7 @@ def _hessian(Xa, S, W2a, d1, d2, out):
     C = Xa.T @ (S1[:, :, :, None] * d1[:, :, None, :]).reshape(n, P, h * K)
     C = C.reshape(n, A1, h, K)
     # sum_p e_pj s''_pj X~_pa X~_pb for all j at once: one product (per walk, see
-    # _gauss_newton_khatri_rao) with the distinct products X~_pa X~_pb, a <= b.
+    # _gauss_newton) with the distinct products X~_pa X~_pb, a <= b.
     ia, ib, pair_a = _pair_index(A1)
     M = ((Xa[:, ia] * Xa[:, ib]).T @ ES2)[:, pair_a]  # (n, A1, A1, h)
     for j in range(h):
