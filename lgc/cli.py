@@ -10,7 +10,7 @@ from pathlib import Path
 from .curvature import DEFAULT_RTOL, HESSIAN_MODES
 from .network import LOSSES
 from .problems import PROBLEMS
-from .walks import GRANULARITIES
+from .walks import GRANULARITIES, PRECISIONS
 
 
 class _Parser(argparse.ArgumentParser):
@@ -80,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--singular", choices=("tolerance", "float32"), default="tolerance",
                      help="singular test: eigenvalue within rtol*||H||_F of zero (default), "
                           "or the authors' float32 exact-zero test, emulated")
+    run.add_argument("--precision", choices=PRECISIONS, default="float64",
+                     help="float32: losses and gradients in float32, for gradient-only "
+                          "walks (--hessian none)")
     run.add_argument("--hessian-every", type=_positive_int, default=1,
                      help="classify curvature at every k-th step only (default 1: all)")
     run.add_argument("--workers", type=_positive_int, default=min(os.cpu_count() or 1, 4),
@@ -123,7 +126,7 @@ def _cmd_run(args) -> int:
                           granularity=args.granularity, walks=args.walks, steps=args.steps,
                           seed=args.seed, split_seed=args.split_seed, hessian=args.hessian,
                           rtol=args.rtol, hessian_every=args.hessian_every,
-                          singular=args.singular)
+                          singular=args.singular, precision=args.precision)
     sample = run_sample(config, args.out, chunk_size=args.chunk_size, workers=args.workers,
                         weights_stride=args.weights_stride if args.save_weights else None,
                         progress=not args.quiet, scheduler=args.scheduler)

@@ -110,7 +110,8 @@ def loss_and_grad(Wb, X, T, kind: str, arch: Architecture):
 
 def _backprop(Wb, X, T, kind, arch):
     """loss_and_grad's results and what the Hessian reuses: S, l'(Z) and l''(Z)."""
-    Wb = np.asarray(Wb, dtype=float)
+    Wb = np.asarray(Wb)
+    Wb = Wb if Wb.dtype in (np.float32, np.float64) else Wb.astype(float)  # float32 stays
     _check(Wb, X, T, kind, arch)
     S, Z = forward_pass(Wb, X, arch)
     P, K = Z.shape[-2], Z.shape[-1]

@@ -50,6 +50,7 @@ class SampleConfig:
     hessian_every: int = 1
     discount_structural: bool = True
     singular: str = "tolerance"
+    precision: str = "float64"
 
     def resolved(self, dim: int) -> "SampleConfig":
         """Fill the defaults that depend on the problem."""
@@ -58,7 +59,7 @@ class SampleConfig:
             problem=self.problem.lower(),
             walks=10 * dim if self.walks is None else int(self.walks),
             steps=default_steps(self.granularity) if self.steps is None else int(self.steps),
-            hessian=self.hessian or ("none" if self.problem.lower() == "mnist" else "full"),
+            hessian=self.hessian or _default_hessian(self.problem),
         )
 
     @property
@@ -66,6 +67,7 @@ class SampleConfig:
         r = f"{self.init_range:g}"
         tag = "" if self.singular == "tolerance" else f"-{self.singular}"
         tag += "-blocks" if self.hessian == "blocks" else ""
+        tag += "" if self.precision == "float64" else f"-{self.precision}"
         return (f"{self.problem.lower()}-{self.loss}-r{r}-{self.granularity}"
                 f"-seed{self.seed}-split{self.split_seed}{tag}")
 
@@ -75,7 +77,12 @@ class SampleConfig:
                             steps=self.steps, hessian=self.hessian, rtol=self.rtol,
                             hessian_every=self.hessian_every,
                             discount_structural=self.discount_structural,
-                            singular=self.singular)
+                            singular=self.singular, precision=self.precision)
+
+
+def _default_hessian(problem: str) -> str:
+    """The paper's curvature: the full Hessian, none for MNIST (Section 5.2)."""
+    return "none" if problem.lower() == "mnist" else "full"
 
 
 def validate(config: SampleConfig) -> None:
@@ -86,8 +93,10 @@ def validate(config: SampleConfig) -> None:
     if config.steps is not None and (int(config.steps) != config.steps or config.steps < 1):
         raise ValueError(f"steps must be a positive whole number; got {config.steps!r}")
     WalkSettings(kind=config.loss, init_range=config.init_range, eps=1.0,
-                 steps=config.steps or 1, hessian=config.hessian or "full", rtol=config.rtol,
-                 hessian_every=config.hessian_every, singular=config.singular)
+                 steps=config.steps or 1, rtol=config.rtol,
+                 hessian=config.hessian or _default_hessian(config.problem),
+                 hessian_every=config.hessian_every, singular=config.singular,
+                 precision=config.precision)
 
 
 def chunks(n_walks: int, size: int):

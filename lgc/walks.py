@@ -29,6 +29,7 @@ from threadpoolctl import threadpool_limits
 
 GRANULARITIES = {"micro": (0.01, 1000), "macro": (0.10, 100)}
 RECORDS = ("Et", "Eg", "Ct", "Cg", "grad_norm", "curvature")
+PRECISIONS = ("float64", "float32")
 _INIT_STREAM, _BATCH_STREAM = 0, 1
 
 
@@ -66,6 +67,9 @@ class WalkSettings:
     rtol : zero-eigenvalue tolerance relative to ||H||_F (see lgc.curvature)
     hessian_every : classify curvature at every k-th step only (1 = every
         step, the paper's protocol); the other steps record no curvature
+    precision : "float64", or "float32" for gradient-only walks: the losses,
+        accuracies and gradients are computed in float32 (twice as fast for
+        MNIST), the walk's position is kept and moved in float64
     """
 
     kind: str
@@ -77,6 +81,7 @@ class WalkSettings:
     hessian_every: int = 1
     discount_structural: bool = True
     singular: str = "tolerance"
+    precision: str = "float64"
 
     def __post_init__(self):
         if self.singular not in SINGULAR_TESTS:
@@ -96,6 +101,12 @@ class WalkSettings:
         if self.hessian not in HESSIAN_MODES:
             raise ValueError(f"unknown Hessian mode {self.hessian!r}: choose one of "
                              f"{HESSIAN_MODES}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"unknown precision {self.precision!r}: choose one of "
+                             f"{PRECISIONS}")
+        if self.precision == "float32" and self.hessian != "none":
+            raise ValueError(f"precision 'float32' is for gradient-only walks; got "
+                             f"hessian={self.hessian!r}: use hessian='none' or 'float64'")
 
 
 def walk_rngs(seed: int, walk_ids, stream: int = _INIT_STREAM):
@@ -108,13 +119,17 @@ def initial_points(rngs, d: int, init_range: float):
     return np.stack([rng.uniform(-init_range, init_range, d) for rng in rngs])
 
 
-def progressive_step(rngs, grad, eps: float):
+def progressive_step(rngs, grad, eps: float, out=None):
     """One step of every walk: |dx_j| ~ U[0, eps), sign opposite to g_j.
 
     NOTES.md item 1: the authors' walk descends; a zero gradient steps +1.
+    ``out`` (walks, d), if given, receives the step (no fresh memory per step).
     """
-    sizes = np.stack([rng.random(grad.shape[1]) for rng in rngs]) * eps
-    return np.where(grad > 0, -sizes, sizes)
+    sizes = np.empty(grad.shape) if out is None else out
+    for rng, row in zip(rngs, sizes):
+        rng.random(out=row)
+    sizes *= eps
+    return np.negative(sizes, out=sizes, where=grad > 0)
 
 
 _CODES = {}  # id(X) -> (weak reference to X, its bytes or None): once per array
@@ -141,42 +156,67 @@ class _Rows:
     divided by 255 again, which gives the very same float64 values.
     """
 
-    def __init__(self, X, n: int, size: int):
-        self.X, self.codes = X, _pixel_codes(X)
-        self.out = np.empty((n, size, X.shape[1]))
+    def __init__(self, X, n: int, size: int, dtype=np.float64):
+        self.codes = _pixel_codes(X)
+        self.X = X.astype(dtype, copy=False) if self.codes is None else None
+        self.out = np.empty((n, size, X.shape[1]), dtype=dtype)
+        self.scale = self.out.dtype.type(255)  # k / 255 rounded once, in the buffer's type
 
     def take(self, index):
-        """X[index] for index (n, size) of row numbers, in the reused buffer."""
+        """X[index] for index (m <= n, size) of row numbers, in the reused buffer."""
+        out = self.out[:len(index)]
         if self.codes is None:
-            return np.take(self.X, index, axis=0, out=self.out)
-        for rows, out in zip(index, self.out):  # a walk's bytes, then its floats, in cache
-            np.divide(self.codes[rows], 255.0, out=out)
-        return self.out
+            return np.take(self.X, index, axis=0, out=out)
+        for rows, walk in zip(index, out):  # a walk's bytes, then its floats, in cache
+            np.divide(self.codes[rows], self.scale, out=walk)
+        return out
 
 
 class _Batches:
-    """One random mini-batch per walk and step (MNIST), drawn from the walk's stream."""
+    """One random mini-batch per walk and step (MNIST), drawn from the walk's stream.
 
-    def __init__(self, problem, rngs, size: int):
-        self.problem, self.rngs, self.size = problem, rngs, size
-        self.train = _Rows(problem.X_train, len(rngs), size)
-        self.test = _Rows(problem.X_test, len(rngs), size)
+    The walks are evaluated a tile at a time (:func:`tiles`): a tile's decoded
+    batches are still in cache when the gradient's product X^T delta reads
+    them again, where all walks' batches (about 1.25 MB a walk) would not be.
+    """
 
-    def draw(self):
-        """(X_train, T_train, X_test, T_test) batches, (walks, size, .); valid until the next draw."""
-        p, size = self.problem, self.size
-        it = np.stack([r.choice(len(p.X_train), size, replace=False) for r in self.rngs])
-        ig = np.stack([r.choice(len(p.X_test), size, replace=False) for r in self.rngs])
-        return self.train.take(it), p.T_train[it], self.test.take(ig), p.T_test[ig]
+    def __init__(self, problem, rngs, size: int, tile: int, dtype=np.float64):
+        self.rngs, self.size = rngs, size
+        self.train = _Rows(problem.X_train, tile, size, dtype)
+        self.test = _Rows(problem.X_test, tile, size, dtype)
+        self.T_train = problem.T_train.astype(dtype, copy=False)
+        self.T_test = problem.T_test.astype(dtype, copy=False)
+
+    def draw(self, walks: slice):
+        """(X_train, T_train, X_test, T_test) batches of these walks, (walks, size, .);
+        valid until the next draw."""
+        size, rngs = self.size, self.rngs[walks]
+        it = np.stack([r.choice(len(self.T_train), size, replace=False) for r in rngs])
+        ig = np.stack([r.choice(len(self.T_test), size, replace=False) for r in rngs])
+        return self.train.take(it), self.T_train[it], self.test.take(ig), self.T_test[ig]
 
 
-def _evaluate(W, problem, arch, settings, batches, H=None, basis=None):
-    """Loss, gradient and accuracies at the current points of all walks, and
-    their Hessians into H when H is given (one forward pass for both)."""
-    if batches is None:
-        Xt, Tt, Xg, Tg = problem.X_train, problem.T_train, problem.X_test, problem.T_test
-    else:
-        Xt, Tt, Xg, Tg = batches.draw()
+#: decoded mini-batches of one tile of walks stay below this: a few MB fit in cache
+_TILE_BYTES = 8e6
+
+
+def tiles(n: int, problem, itemsize: int = 8) -> list:
+    """Slices of the n walks evaluated together: all of them, but for mini-batches
+    (MNIST) tiles whose two decoded batches fit in _TILE_BYTES."""
+    size = getattr(problem, "batch_size", None)
+    if not size:
+        return [slice(0, n)]
+    per_walk = 2 * size * problem.X_train.shape[1] * itemsize
+    k = max(1, int(_TILE_BYTES // per_walk))
+    return [slice(a, min(a + k, n)) for a in range(0, n, k)]
+
+
+def _evaluate(W, data, arch, settings, H=None, basis=None):
+    """Loss, gradient and accuracies at the current points W of walks on ``data``
+    (Xt, Tt, Xg, Tg), and their Hessians into H when H is given (one forward
+    pass for both)."""
+    Xt, Tt, Xg, Tg = data
+    W = W.astype(settings.precision, copy=False)
     if H is None:
         Et, G, Zt = derivatives.loss_and_grad(W, Xt, Tt, settings.kind, arch)
     else:
@@ -255,7 +295,12 @@ def _walk(problem, settings, walk_ids, seed, weights_stride, callback):
     n, steps = len(walk_ids), int(settings.steps)
     rngs = walk_rngs(seed, walk_ids)
     size = getattr(problem, "batch_size", None)
-    batches = _Batches(problem, walk_rngs(seed, walk_ids, _BATCH_STREAM), size) if size else None
+    dtype = np.dtype(settings.precision)
+    walk_tiles = tiles(n, problem, dtype.itemsize)
+    batches = (_Batches(problem, walk_rngs(seed, walk_ids, _BATCH_STREAM), size,
+                        walk_tiles[0].stop, dtype) if size else None)
+    full = None if batches else tuple(np.asarray(a, dtype) for a in (
+        problem.X_train, problem.T_train, problem.X_test, problem.T_test))
     W = initial_points(rngs, arch.dim, settings.init_range)
     basis, flat, d = _curvature_setup(problem, settings, arch)
     out = {name: np.empty((n, steps)) for name in RECORDS[:-1]}
@@ -263,17 +308,20 @@ def _walk(problem, settings, walk_ids, seed, weights_stride, callback):
     if weights_stride:
         out["weights"] = np.empty((n, -(-steps // weights_stride), arch.dim))
     H = np.empty((n, d, d)) if settings.hessian != "none" else None
+    G, dW = np.empty_like(W), np.empty_like(W)
     for step in range(steps):
         curved = H is not None and step % settings.hessian_every == 0
-        Et, Eg, Ct, Cg, G, Xt = _evaluate(W, problem, arch, settings, batches,
-                                          H if curved else None, basis)
-        for name, value in zip(RECORDS, (Et, Eg, Ct, Cg, np.linalg.norm(G, axis=1))):
-            out[name][:, step] = value
-        if curved:
-            out["curvature"][:, step] = _classify(W, H, Xt, arch, settings, flat)
+        for t in walk_tiles:
+            data = full if batches is None else batches.draw(t)
+            Et, Eg, Ct, Cg, G[t], Xt = _evaluate(W[t], data, arch, settings,
+                                                 H[t] if curved else None, basis)
+            for name, value in zip(RECORDS, (Et, Eg, Ct, Cg, np.linalg.norm(G[t], axis=1))):
+                out[name][t, step] = value
+            if curved:
+                out["curvature"][t, step] = _classify(W[t], H[t], Xt, arch, settings, flat)
         if weights_stride and step % weights_stride == 0:
             out["weights"][:, step // weights_stride] = W
-        W = W + progressive_step(rngs, G, settings.eps)
+        W += progressive_step(rngs, G, settings.eps, out=dW)
         if callback is not None:
             callback(step)
     return out

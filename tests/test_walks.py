@@ -151,3 +151,40 @@ def test_gathered_batches_equal_plain_indexing_bit_for_bit(pixels):
     assert (rows.codes is not None) == pixels
     index = np.stack([rng.choice(50, 7, replace=False) for _ in range(3)])
     np.testing.assert_array_equal(rows.take(index), X[index])
+
+
+def test_mini_batch_walks_give_the_same_numbers_whatever_the_tile_size(monkeypatch):
+    """Mini-batch walks are evaluated a few at a time (lgc.walks.tiles); the tile
+    size, from one walk to all of them, changes no number."""
+    from dataclasses import replace
+    from lgc import walks
+    batched = replace(load_problem("iris"), batch_size=10)
+    settings = _settings(hessian="none", steps=8)
+    runs, n_tiles = [], []
+    for tile_bytes in (1.0, 1300.0, 1e9):  # 1, 2 or all 7 walks per tile
+        monkeypatch.setattr(walks, "_TILE_BYTES", tile_bytes)
+        n_tiles.append(len(walks.tiles(7, batched)))
+        runs.append(progressive_gradient_walk(batched, settings, range(7), seed=2))
+    assert n_tiles == [7, 4, 1]
+    for run in runs[1:]:
+        for name in ("Et", "Eg", "Ct", "Cg", "grad_norm"):
+            np.testing.assert_array_equal(run[name], runs[0][name])
+
+
+def test_float32_walks_record_the_start_to_float32_accuracy():
+    """precision='float32' evaluates the same first point as float64, to float32's
+    accuracy (later points may part: a gradient that rounds to zero steps +1)."""
+    iris = load_problem("iris")
+    f64 = progressive_gradient_walk(iris, _settings(hessian="none", steps=2), range(4))
+    f32 = progressive_gradient_walk(iris, _settings(hessian="none", steps=2,
+                                                    precision="float32"), range(4))
+    for name in ("Et", "Eg", "grad_norm"):
+        np.testing.assert_allclose(f32[name][:, 0], f64[name][:, 0], rtol=1e-5)
+        assert not np.array_equal(f32[name][:, 0], f64[name][:, 0])
+
+
+@pytest.mark.parametrize("bad", [dict(precision="float16"),
+                                 dict(precision="float32", hessian="full")])
+def test_bad_precision_is_rejected_with_the_allowed_choices(bad):
+    with pytest.raises(ValueError, match="precision"):
+        _settings(**bad)
