@@ -2,11 +2,11 @@
 import importlib.util
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "walk_step.py"
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
-def _load():
-    spec = importlib.util.spec_from_file_location("walk_step", BENCH)
+def _load(name="walk_step"):
+    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -21,3 +21,13 @@ def test_benchmark_prints_a_row_with_lgc_naive_and_the_roofline(capsys):
     lgc_ms, naive_ms = (float(x) for x in row.split()[2:4])
     assert 0 < lgc_ms < naive_ms
     assert "skipped by --no-jax" in out and "Heart roofline" in out
+
+
+def test_float32_comparison_prints_every_reported_mnist_cell_in_both_precisions(
+        capsys, tmp_path):
+    """Tables 9 and B.15 hold 48 cells; each is printed in float64 and float32."""
+    _load("mnist_float32").main(["--preset", "tiny", "--results", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert "of 48 reported cells unchanged in float32" in out
+    rows = [line for line in out.splitlines() if line.rstrip().endswith(("True", "False"))]
+    assert len(rows) == 48
