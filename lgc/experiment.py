@@ -115,6 +115,12 @@ def default_chunk_size(dim: int, hessian: str) -> int:
     return int(np.clip(100e6 // per_walk, 1, 256))
 
 
+def chunk_walks(dim: int, hessian: str, walks: int, workers: int) -> int:
+    """Walks per chunk of a sample of ``walks`` walks: near 100 MB, and at least one
+    chunk for every worker."""
+    return min(default_chunk_size(dim, hessian), -(-walks // workers))
+
+
 def _run_chunk(config: SampleConfig, walk_ids, weights_stride, callback=None):
     problem = load_problem(config.problem, seed=config.split_seed)
     return progressive_gradient_walk(problem, config.settings(), walk_ids, config.seed,
@@ -195,8 +201,7 @@ def _prepare(config: SampleConfig, out_dir, chunk_size, workers, weights_stride)
         raise FileExistsError(f"{sample.sidecar} holds a different run of {config.name}; "
                               f"choose another output folder or delete it")
     sample.start({k: meta[k] for k in ("config", "weights_stride")})
-    size = chunk_size or min(default_chunk_size(problem.dim, config.hessian),
-                             -(-config.walks // workers))  # every worker gets a chunk
+    size = chunk_size or chunk_walks(problem.dim, config.hessian, config.walks, workers)
     done = sample.done_chunks()
     todo = [ids for ids in chunks(config.walks, size) if walk_range_name(ids) not in done]
     return _Job(sample, config, meta, todo, size, time.perf_counter())
