@@ -44,12 +44,12 @@ def main(argv=None):
     args = parser.parse_args(argv)
     configs = get_preset(args.preset).configs("mnist", reproduce.TABLE2_DIMS["mnist"])
     folder = args.results / args.preset
-    seconds = {}
+    runs = {}  # precision -> (its tables, seconds taken)
     for precision in ("float64", "float32"):
         start = time.perf_counter()
-        seconds[precision] = (tables([replace(c, precision=precision) for c in configs],
-                                     folder, args.workers), time.perf_counter() - start)
-    (f64, t64), (f32, t32) = seconds["float64"], seconds["float32"]
+        runs[precision] = (tables([replace(c, precision=precision) for c in configs],
+                                  folder, args.workers), time.perf_counter() - start)
+    (f64, t64), (f32, t32) = runs["float64"], runs["float32"]
     cells = f64[["sample", "loss", "init_range", "granularity", "metric"]].copy()
     cells["float64"], cells["float32"] = f64["ours"], f32["ours"]
     cells["same"] = f64["ours"] == f32["ours"]

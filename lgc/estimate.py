@@ -1,13 +1,14 @@
 """How long will a preset take? Calibrate on a few steps, then extrapolate.
 
 For each problem one chunk of walks, as large as a run's chunks, is timed for a
-few steps twice, with and without the Hessian; a sample's cost is then walks x
+few steps, with the Hessian its samples use and without; a sample's cost is then walks x
 (steps with curvature x the first rate + other steps x the second), divided by
 the worker processes.
 """
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import pandas as pd
 
@@ -24,8 +25,8 @@ def step_cost(problem, hessian: str, walks: int, steps: int = 8) -> float:
     walks of a chunk, so timing fewer walks would overestimate small problems.
     """
     settings = WalkSettings("sse", 1.0, 0.02, steps, hessian=hessian)
-    warm = WalkSettings("sse", 1.0, 0.02, 1, hessian=hessian)
-    progressive_gradient_walk(problem, warm, range(walks), seed=0)  # caches, allocations
+    warm = replace(settings, steps=1)  # caches and allocations, untimed
+    progressive_gradient_walk(problem, warm, range(walks), seed=0)
     start = time.perf_counter()
     progressive_gradient_walk(problem, settings, range(walks), seed=0)
     return (time.perf_counter() - start) / (walks * steps)
@@ -37,12 +38,13 @@ def estimate_preset(preset: str, problems, workers: int = 1) -> pd.DataFrame:
     rows = []
     for name in problems:
         problem, dim = load_problem(name), PROBLEMS[name].dim
+        configs = [cfg.resolved(dim) for cfg in p.configs(name, dim)]
+        # only the Hessian modes the samples use (MNIST's: none, as in the paper)
         cost = {h: step_cost(problem, h, chunk_walks(dim, h, p.walks(dim), workers))
-                for h in ("full", "none") if not (h == "full" and name == "mnist")}
-        for cfg in p.configs(name, dim):
-            cfg = cfg.resolved(dim)
+                for h in sorted({cfg.hessian for cfg in configs} | {"none"})}
+        for cfg in configs:
             n_h = 0 if cfg.hessian == "none" else -(-cfg.steps // cfg.hessian_every)
-            seconds = cfg.walks * (n_h * cost.get("full", 0.0)
+            seconds = cfg.walks * (n_h * cost[cfg.hessian]
                                    + (cfg.steps - n_h) * cost["none"]) / workers
             rows.append({"problem": name, "loss": cfg.loss, "range": cfg.init_range,
                          "granularity": cfg.granularity, "split": cfg.split_seed,
