@@ -37,6 +37,15 @@ def test_step_moves_against_the_gradient_by_at_most_eps():
     assert np.all(np.abs(dx) < 0.5)
 
 
+def test_step_is_each_walks_own_uniform_draws_times_eps_with_the_descent_sign():
+    """dx_j = -sign(g_j) eps u_j (+ for g_j = 0), u the walk's own stream, bit for bit."""
+    g = np.array([[1.0, -2.0, 0.0, -0.0, 3.0, np.nan], [0.0, 5.0, -1.0, 2.0, -0.0, 1.0]])
+    dx = progressive_step([np.random.default_rng(i) for i in range(2)], g, 0.3)
+    u = np.stack([np.random.default_rng(i).random(6) for i in range(2)])
+    expected = np.where(g > 0, -1.0, 1.0) * (u * 0.3)
+    assert np.array_equal(dx.view(np.int64), expected.view(np.int64))
+
+
 def test_first_record_is_the_uniform_start_and_walks_descend():
     """Records start inside [-r, r]^d and training loss falls over a walk on average."""
     out = progressive_gradient_walk(XOR, _settings(steps=200, hessian="none"), range(20),
