@@ -128,7 +128,7 @@ def _run_chunk(config: SampleConfig, walk_ids, weights_stride, callback=None):
 
 
 @contextmanager
-def _single_threaded_blas():
+def single_threaded_blas():
     """Worker processes each use one BLAS thread: the workers are the parallelism."""
     names = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
     saved = {k: os.environ.get(k) for k in names}
@@ -274,7 +274,7 @@ def _executor(executor, scheduler, workers):
         with Client(scheduler) as client:
             yield client.get_executor()
     elif workers > 1:
-        with _single_threaded_blas(), ProcessPoolExecutor(
+        with single_threaded_blas(), ProcessPoolExecutor(
                 workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             yield pool
     else:

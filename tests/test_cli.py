@@ -80,3 +80,13 @@ def test_basins_shows_no_paper_value_for_walks_of_another_length(tmp_path, capsy
     assert main(args + ["--out", str(tmp_path)]) == 0
     assert main(["basins", str(tmp_path)]) == 0
     assert "0.49441" not in capsys.readouterr().out
+
+
+def test_estimate_calibrates_each_task_in_every_worker_at_once():
+    """calibrate with 2 workers gives one positive cost per task, in the tasks' order,
+    and a failing task is an error rather than a worker left waiting."""
+    from lgc.estimate import calibrate
+    costs = calibrate([("xor", "full", 16), ("xor", "none", 16)], workers=2)
+    assert len(costs) == 2 and all(c > 0 for c in costs)
+    with pytest.raises(ValueError, match="unknown Hessian mode"):
+        calibrate([("xor", "diagonal", 16)], workers=2)
