@@ -5,8 +5,8 @@ few steps, with the Hessian its samples use and without; a sample's cost is then
 (steps with curvature x the first rate + other steps x the second), divided by
 the worker processes. With several workers the chunk is timed in that many
 processes at once, as a run's workers share the memory bandwidth and caches.
-Measured against paper-protocol runs on two cores (Iris 196 s, Glass 3809 s):
-calibrating one process alone predicted 8-16% too little, this 5-8%.
+Measured against paper-protocol runs on two cores (Iris 196 s, Diabetes 1799 s,
+Glass 3809 s): calibrating one process alone predicted 8-16% too little, this 2-8%.
 """
 from __future__ import annotations
 
