@@ -9,8 +9,11 @@ eigvalsh, written from the equations (optional: `pip install jax`, or the
 "whole process" times `lgc run` as a user runs it, start-up included.
 The roofline is the flop count of a Heart step over a float64 matmul rate
 measured in this run. Prints medians of repeated runs; machines are noisy.
+``--backend cupy`` adds a column: MNIST's gradient-only walks run on a GPU
+(``--backend-walks`` of them at once); walks with a Hessian read n/a there.
 
     python benchmarks/walk_step.py [--problems heart,iris] [--repeats 3] [--no-jax]
+    python benchmarks/walk_step.py --problems mnist --backend cupy --no-whole
 """
 from __future__ import annotations
 
@@ -45,9 +48,9 @@ def median_time(fn, repeats):
     return float(np.median(times))
 
 
-def lgc_ms(problem, walks, steps, repeats):
+def lgc_ms(problem, walks, steps, repeats, backend="numpy"):
     hess = "none" if problem.name == "mnist" else "full"
-    settings = WalkSettings("sse", 1.0, 0.02, steps, hessian=hess)
+    settings = WalkSettings("sse", 1.0, 0.02, steps, hessian=hess, backend=backend)
     run = lambda: progressive_gradient_walk(problem, settings, range(walks), seed=0)  # noqa
     return 1e3 * median_time(run, repeats) / (walks * steps)
 
@@ -187,6 +190,10 @@ def main(argv=None):
                         help="skip the whole-process `lgc run --workers 2` column")
     parser.add_argument("--no-jax", dest="jax", action="store_false",
                         help="skip the JAX reference column")
+    parser.add_argument("--backend", help="also time MNIST's gradient-only walks in this "
+                                          "array library (cupy: on a GPU)")
+    parser.add_argument("--backend-walks", type=int, default=4096,
+                        help="walks advanced together in --backend's column")
     args = parser.parse_args(argv)
     jax_version = None
     if args.jax:
@@ -199,7 +206,8 @@ def main(argv=None):
           f"jax {jax_version or 'not used'}, "
           f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}")
     print(f"{'problem':9s} {'d':>5s} {'lgc ms':>9s} {'naive ms':>9s} {'jax ms':>9s} "
-          f"{'speed-up':>9s} {'vs jax':>8s} {'lgc run, 2 workers':>19s}")
+          f"{'speed-up':>9s} {'vs jax':>8s} {'lgc run, 2 workers':>19s}"
+          + (f" {args.backend + ' ms':>15s}" if args.backend else ""))
     for name in args.problems.split(","):
         problem = lgc.load_problem(name)
         walks, steps = SIZES[name]
@@ -212,8 +220,13 @@ def main(argv=None):
         whole = (float(np.median([whole_process_ms(name, *WHOLE[name], workers=2)
                                   for _ in range(args.whole_repeats)]))
                  if args.whole else float("nan"))
+        other = ""
+        if args.backend:  # gradient-only walks only: the Hessian's LDL^T is LAPACK's
+            ms = (lgc_ms(problem, args.backend_walks, steps, args.repeats, args.backend)
+                  if problem.name == "mnist" else float("nan"))
+            other = f" {ms:15.4f}"
         print(f"{name:9s} {problem.dim:5d} {ours:9.3f} {naive:9.2f} {jax_col} "
-              f"{naive / ours:8.1f}x {vs_jax} {whole:19.3f}", flush=True)
+              f"{naive / ours:8.1f}x {vs_jax} {whole:19.3f}{other}", flush=True)
     rate = 2 * matmul_gflops()  # both cores, as the whole-process column
     roof = 1e3 * heart_flops() / (rate * 1e9)
     print(f"\nlgc ms: one process, median of {args.repeats}; lgc run: the whole command "

@@ -7,6 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
+from ._arrays import BACKENDS
 from .curvature import DEFAULT_RTOL, HESSIAN_MODES
 from .network import LOSSES
 from .problems import PROBLEMS
@@ -83,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--precision", choices=PRECISIONS, default="float64",
                      help="float32: losses and gradients in float32, for gradient-only "
                           "walks (--hessian none)")
+    run.add_argument("--backend", choices=BACKENDS, default="numpy",
+                     help="array library of gradient-only walks: numpy (default), or "
+                          "cupy on an NVIDIA GPU (use --workers 1)")
     run.add_argument("--hessian-every", type=_positive_int, default=1,
                      help="classify curvature at every k-th step only (default 1: all)")
     run.add_argument("--workers", type=_positive_int, default=min(os.cpu_count() or 1, 4),
@@ -126,7 +130,8 @@ def _cmd_run(args) -> int:
                           granularity=args.granularity, walks=args.walks, steps=args.steps,
                           seed=args.seed, split_seed=args.split_seed, hessian=args.hessian,
                           rtol=args.rtol, hessian_every=args.hessian_every,
-                          singular=args.singular, precision=args.precision)
+                          singular=args.singular, precision=args.precision,
+                          backend=args.backend)
     sample = run_sample(config, args.out, chunk_size=args.chunk_size, workers=args.workers,
                         weights_stride=args.weights_stride if args.save_weights else None,
                         progress=not args.quiet, scheduler=args.scheduler)

@@ -22,8 +22,8 @@ sigmoid').
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit, log_expit
 
+from ._arrays import expit, log_expit, namespace
 from .network import Architecture, LOSSES
 
 
@@ -34,11 +34,11 @@ def _augment(M):
 
 
 def _split(Wb, arch: Architecture):
-    """Flat batch (n, d) -> W~1 (n, n_in+1, h), W~2 (n, h+1, K), as views."""
+    """Flat batch (n, d) -> W~1 (n, n_in+1, h), W~2 (n, h+1, K), as views (numpy)."""
     n_in, h, K = arch
     m1 = (n_in + 1) * h
-    n = Wb.shape[0]
-    return Wb[:, :m1].reshape(n, n_in + 1, h), Wb[:, m1:].reshape(n, h + 1, K)
+    n, xp = Wb.shape[0], namespace(Wb)
+    return xp.reshape(Wb[:, :m1], (n, n_in + 1, h)), xp.reshape(Wb[:, m1:], (n, h + 1, K))
 
 
 def _element_loss(Z, T, kind):
@@ -96,7 +96,7 @@ def preactivations(Wb, X, arch: Architecture):
 def batch_loss(Wb, X, T, kind: str, arch: Architecture):
     """Loss (n,) and logits (n, P, K) of n networks (NOTES.md item 7)."""
     _, Z = forward_pass(Wb, X, arch)
-    return _element_loss(Z, T, kind).mean(axis=(-2, -1)), Z
+    return namespace(Z).mean(_element_loss(Z, T, kind), axis=(-2, -1)), Z
 
 
 def loss_and_grad(Wb, X, T, kind: str, arch: Architecture):
@@ -109,24 +109,30 @@ def loss_and_grad(Wb, X, T, kind: str, arch: Architecture):
 
 
 def _backprop(Wb, X, T, kind, arch):
-    """loss_and_grad's results and what the Hessian reuses: S, l'(Z) and l''(Z)."""
-    Wb = np.asarray(Wb)
-    Wb = Wb if Wb.dtype in (np.float32, np.float64) else Wb.astype(float)  # float32 stays
+    """loss_and_grad's results and what the Hessian reuses: S, l'(Z) and l''(Z).
+
+    Written against the array API standard, so that gradient-only walks run
+    in any array library (lgc._arrays); on numpy these are the same operations
+    as ever.
+    """
+    xp = namespace(Wb)
+    Wb = xp.asarray(Wb)
+    Wb = Wb if Wb.dtype in (xp.float32, xp.float64) else xp.astype(Wb, xp.float64)
     _check(Wb, X, T, kind, arch)
     S, Z = forward_pass(Wb, X, arch)
     P, K = Z.shape[-2], Z.shape[-1]
     d1, d2 = _element_derivatives(Z, T, kind, 1.0 / (P * K))  # (n, P, K)
     _, W2a = _split(Wb, arch)
-    delta1 = (d1 @ W2a[:, :-1, :].transpose(0, 2, 1)) * S * (1.0 - S)  # (n, P, h)
+    delta1 = (d1 @ xp.matrix_transpose(W2a[:, :-1, :])) * S * (1.0 - S)  # (n, P, h)
     n, (n_in, h, _) = Wb.shape[0], arch
-    grad = np.empty_like(Wb)
-    g1 = grad[:, :(n_in + 1) * h].reshape(n, n_in + 1, h)  # views into grad
-    g2 = grad[:, (n_in + 1) * h:].reshape(n, h + 1, K)
-    g1[:, :-1] = np.swapaxes(X, -1, -2) @ delta1
-    g1[:, -1] = delta1.sum(axis=1)
-    g2[:, :-1] = S.transpose(0, 2, 1) @ d1
-    g2[:, -1] = d1.sum(axis=1)
-    loss = _element_loss(Z, T, kind).mean(axis=(-2, -1))
+    # the flat gradient is dW1, db1, dW2, db2 side by side (lgc.network.unpack)
+    grad = xp.empty_like(Wb)
+    i1, i2, i3 = n_in * h, (n_in + 1) * h, (n_in + 1) * h + h * K
+    grad[:, :i1] = xp.reshape(xp.matrix_transpose(X) @ delta1, (n, i1))
+    grad[:, i1:i2] = xp.sum(delta1, axis=1)
+    grad[:, i2:i3] = xp.reshape(xp.matrix_transpose(S) @ d1, (n, h * K))
+    grad[:, i3:] = xp.sum(d1, axis=1)
+    loss = xp.mean(_element_loss(Z, T, kind), axis=(-2, -1))
     return loss, grad, Z, (S, d1, d2)
 
 

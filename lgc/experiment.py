@@ -51,6 +51,7 @@ class SampleConfig:
     discount_structural: bool = True
     singular: str = "tolerance"
     precision: str = "float64"
+    backend: str = "numpy"
 
     def resolved(self, dim: int) -> "SampleConfig":
         """Fill the defaults that depend on the problem."""
@@ -68,6 +69,7 @@ class SampleConfig:
         tag = "" if self.singular == "tolerance" else f"-{self.singular}"
         tag += "-blocks" if self.hessian == "blocks" else ""
         tag += "" if self.precision == "float64" else f"-{self.precision}"
+        tag += "" if self.backend == "numpy" else f"-{self.backend}"
         return (f"{self.problem.lower()}-{self.loss}-r{r}-{self.granularity}"
                 f"-seed{self.seed}-split{self.split_seed}{tag}")
 
@@ -77,7 +79,8 @@ class SampleConfig:
                             steps=self.steps, hessian=self.hessian, rtol=self.rtol,
                             hessian_every=self.hessian_every,
                             discount_structural=self.discount_structural,
-                            singular=self.singular, precision=self.precision)
+                            singular=self.singular, precision=self.precision,
+                            backend=self.backend)
 
 
 def _default_hessian(problem: str) -> str:
@@ -96,7 +99,7 @@ def validate(config: SampleConfig) -> None:
                  steps=config.steps or 1, rtol=config.rtol,
                  hessian=config.hessian or _default_hessian(config.problem),
                  hessian_every=config.hessian_every, singular=config.singular,
-                 precision=config.precision)
+                 precision=config.precision, backend=config.backend)
 
 
 def chunks(n_walks: int, size: int):
@@ -104,21 +107,25 @@ def chunks(n_walks: int, size: int):
     return [np.arange(a, min(a + size, n_walks)) for a in range(0, n_walks, size)]
 
 
-def default_chunk_size(dim: int, hessian: str) -> int:
+def default_chunk_size(dim: int, hessian: str, backend: str = "numpy") -> int:
     """Walks per batch: keep a batch's Hessians and Jacobians near 100 MB.
 
     Gradient-only walks hold a few weight-sized arrays and, for MNIST, two
     mini-batches of 100 x 784 (about 1 MB a walk); batches of a few walks
-    would leave every step to per-call overhead.
+    would leave every step to per-call overhead. A GPU (any backend but
+    numpy) takes 40x more: it needs thousands of walks per call to be busy.
     """
     per_walk = dim * dim * 8 * 3 if hessian != "none" else dim * 8 * 16
+    if backend != "numpy":
+        return int(np.clip(4e9 // per_walk, 1, 8192))
     return int(np.clip(100e6 // per_walk, 1, 256))
 
 
-def chunk_walks(dim: int, hessian: str, walks: int, workers: int) -> int:
-    """Walks per chunk of a sample of ``walks`` walks: near 100 MB, and at least one
-    chunk for every worker."""
-    return min(default_chunk_size(dim, hessian), -(-walks // workers))
+def chunk_walks(dim: int, hessian: str, walks: int, workers: int,
+                backend: str = "numpy") -> int:
+    """Walks per chunk of a sample of ``walks`` walks: near 100 MB (numpy), and at
+    least one chunk for every worker."""
+    return min(default_chunk_size(dim, hessian, backend), -(-walks // workers))
 
 
 def _run_chunk(config: SampleConfig, walk_ids, weights_stride, callback=None):
@@ -201,7 +208,8 @@ def _prepare(config: SampleConfig, out_dir, chunk_size, workers, weights_stride)
         raise FileExistsError(f"{sample.sidecar} holds a different run of {config.name}; "
                               f"choose another output folder or delete it")
     sample.start({k: meta[k] for k in ("config", "weights_stride")})
-    size = chunk_size or chunk_walks(problem.dim, config.hessian, config.walks, workers)
+    size = chunk_size or chunk_walks(problem.dim, config.hessian, config.walks, workers,
+                                     config.backend)
     done = sample.done_chunks()
     todo = [ids for ids in chunks(config.walks, size) if walk_range_name(ids) not in done]
     return _Job(sample, config, meta, todo, size, time.perf_counter())

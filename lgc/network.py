@@ -22,6 +22,8 @@ from typing import NamedTuple
 import autograd.numpy as anp
 from autograd import grad, hessian
 
+from ._arrays import namespace
+
 LOSSES = ("sse", "ce")
 
 
@@ -157,11 +159,10 @@ def accuracy(Y, T):
     One output: round(y) == t. Several outputs: argmax(y) == argmax(t).
     Works on a batch: Y of shape (..., P, K) gives shape (...).
     """
-    import numpy as np
-
-    Y, T = np.asarray(Y), np.asarray(T)
+    xp = namespace(Y)
+    Y, T = xp.asarray(Y), xp.asarray(T)
     if Y.shape[-1] == 1:
         hit = (Y[..., 0] > 0.5) == (T[..., 0] > 0.5)
     else:
-        hit = np.argmax(Y, axis=-1) == np.argmax(T, axis=-1)
-    return hit.mean(axis=-1)
+        hit = xp.argmax(Y, axis=-1) == xp.argmax(T, axis=-1)
+    return xp.mean(xp.astype(hit, xp.float64), axis=-1)

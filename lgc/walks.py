@@ -20,11 +20,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import derivatives
+from ._arrays import BACKENDS, backend, expit, namespace, to_numpy
 from ._runtime import keep_freed_memory
 from .curvature import (DEFAULT_RTOL, HESSIAN_MODES, SINGULAR_TESTS, curvature,
                         float32_dead_units, structural_zeros)
 from .network import LOSSES, Architecture, accuracy
-from scipy.special import expit
 from threadpoolctl import threadpool_limits
 
 GRANULARITIES = {"micro": (0.01, 1000), "macro": (0.10, 100)}
@@ -72,6 +72,10 @@ class WalkSettings:
         MNIST), the walk's position is kept and moved in float64. It changes
         results: more gradients round to exactly zero, and those coordinates
         step +1 (benchmarks/mnist_float32.py)
+    backend : the array library the walks run in (lgc._arrays): "numpy", the
+        reference, or "cupy" for a GPU, for gradient-only walks. Every walk
+        still draws from its own numpy stream on the host; the library's own
+        exp and matrix products round differently in the last bits.
     """
 
     kind: str
@@ -84,6 +88,7 @@ class WalkSettings:
     discount_structural: bool = True
     singular: str = "tolerance"
     precision: str = "float64"
+    backend: str = "numpy"
 
     def __post_init__(self):
         if self.singular not in SINGULAR_TESTS:
@@ -109,6 +114,13 @@ class WalkSettings:
         if self.precision == "float32" and self.hessian != "none":
             raise ValueError(f"precision 'float32' is for gradient-only walks; got "
                              f"hessian={self.hessian!r}: use hessian='none' or 'float64'")
+        if self.backend not in BACKENDS:
+            raise ValueError(f"unknown array backend {self.backend!r}: choose one of "
+                             f"{BACKENDS}")
+        if self.backend != "numpy" and self.hessian != "none":
+            raise ValueError(f"backend {self.backend!r} runs gradient-only walks; got "
+                             f"hessian={self.hessian!r}: use hessian='none' or backend "
+                             f"'numpy'")
 
 
 def walk_rngs(seed: int, walk_ids, stream: int = _INIT_STREAM):
@@ -125,14 +137,21 @@ def progressive_step(rngs, grad, eps: float, out=None):
     """One step of every walk: |dx_j| ~ U[0, eps), sign opposite to g_j.
 
     NOTES.md item 1: the authors' walk descends; a zero gradient steps +1.
-    ``out`` (walks, d), if given, receives the step (no fresh memory per step).
+    ``out`` (walks, d), a numpy array, if given, receives the step (no fresh
+    memory per step). The draws are made on the host, from the walks' numpy
+    streams, whatever array library ``grad`` is in; so is the step returned.
     """
     sizes = np.empty(grad.shape) if out is None else out
     for rng, row in zip(rngs, sizes):
         rng.random(out=row)
     sizes *= eps
-    # sign +-1/2 borrowed by copysign: 3x faster than negative(where=grad > 0)
-    return np.copysign(sizes, 0.5 - (grad > 0), out=sizes)
+    xp = namespace(grad)
+    if xp is np:
+        # sign +-1/2 borrowed by copysign: 3x faster than negative(where=grad > 0),
+        # 5x faster than where(grad > 0, -sizes, sizes)
+        return np.copysign(sizes, 0.5 - (grad > 0), out=sizes)
+    sizes = xp.asarray(sizes)
+    return xp.copysign(sizes, 0.5 - xp.astype(grad > 0, sizes.dtype))
 
 
 _CODES = {}  # id(X) -> (weak reference to X, its bytes or None): once per array
@@ -150,26 +169,36 @@ def _pixel_codes(X):
     return codes
 
 
+def _take_rows(A, index):
+    """A[index] for a numpy array (m, size) of row numbers: (m, size, columns)."""
+    xp = namespace(A)
+    rows = xp.take(A, xp.asarray(index.reshape(-1)), axis=0)
+    return xp.reshape(rows, index.shape + A.shape[1:])
+
+
 class _Rows:
-    """Gathers rows of X for many mini-batches into one reused buffer.
+    """Gathers rows of X for many mini-batches.
 
     MNIST's inputs are pixels k / 255 (k a byte). Gathering 100 rows of 784
     float64 per walk and step moved 8x more memory than the pixels hold and
-    dominated the step; when X is exactly k / 255 the bytes k are gathered and
-    divided by 255 again, which gives the very same float64 values.
+    dominated the step; so in numpy, when X is exactly k / 255, the bytes k are
+    gathered into one reused buffer and divided by 255 again, which gives the
+    very same float64 values. Other array libraries hold X itself.
     """
 
-    def __init__(self, X, n: int, size: int, dtype=np.float64):
-        self.codes = _pixel_codes(X)
-        self.X = X.astype(dtype, copy=False) if self.codes is None else None
-        self.out = np.empty((n, size, X.shape[1]), dtype=dtype)
-        self.scale = self.out.dtype.type(255)  # k / 255 rounded once, in the buffer's type
+    def __init__(self, X, n: int, size: int, dtype=np.float64, xp=np):
+        self.codes = _pixel_codes(X) if xp is np else None
+        if self.codes is None:
+            self.X = xp.asarray(np.asarray(X, dtype=dtype))
+        else:
+            self.out = np.empty((n, size, X.shape[1]), dtype=dtype)
+            self.scale = self.out.dtype.type(255)  # k / 255 rounded once, in the buffer's type
 
     def take(self, index):
-        """X[index] for index (m <= n, size) of row numbers, in the reused buffer."""
-        out = self.out[:len(index)]
+        """X[index] for a numpy array index (m <= n, size) of row numbers."""
         if self.codes is None:
-            return np.take(self.X, index, axis=0, out=out)
+            return _take_rows(self.X, index)
+        out = self.out[:len(index)]
         for rows, walk in zip(index, out):  # a walk's bytes, then its floats, in cache
             np.divide(self.codes[rows], self.scale, out=walk)
         return out
@@ -183,34 +212,37 @@ class _Batches:
     them again, where all walks' batches (about 1.25 MB a walk) would not be.
     """
 
-    def __init__(self, problem, rngs, size: int, tile: int, dtype=np.float64):
+    def __init__(self, problem, rngs, size: int, tile: int, dtype=np.float64, xp=np):
         self.rngs, self.size = rngs, size
-        self.train = _Rows(problem.X_train, tile, size, dtype)
-        self.test = _Rows(problem.X_test, tile, size, dtype)
-        self.T_train = problem.T_train.astype(dtype, copy=False)
-        self.T_test = problem.T_test.astype(dtype, copy=False)
+        self.train = _Rows(problem.X_train, tile, size, dtype, xp)
+        self.test = _Rows(problem.X_test, tile, size, dtype, xp)
+        self.T_train = xp.asarray(np.asarray(problem.T_train, dtype=dtype))
+        self.T_test = xp.asarray(np.asarray(problem.T_test, dtype=dtype))
 
     def draw(self, walks: slice):
         """(X_train, T_train, X_test, T_test) batches of these walks, (walks, size, .);
         valid until the next draw."""
         size, rngs = self.size, self.rngs[walks]
-        it = np.stack([r.choice(len(self.T_train), size, replace=False) for r in rngs])
-        ig = np.stack([r.choice(len(self.T_test), size, replace=False) for r in rngs])
-        return self.train.take(it), self.T_train[it], self.test.take(ig), self.T_test[ig]
+        it = np.stack([r.choice(self.T_train.shape[0], size, replace=False) for r in rngs])
+        ig = np.stack([r.choice(self.T_test.shape[0], size, replace=False) for r in rngs])
+        return (self.train.take(it), _take_rows(self.T_train, it),
+                self.test.take(ig), _take_rows(self.T_test, ig))
 
 
 #: decoded mini-batches of one tile of walks stay below this: a few MB fit in cache
 _TILE_BYTES = 8e6
+#: a GPU has no cache to fit: its tiles only bound the memory the batches take
+_DEVICE_TILE_BYTES = 1e9
 
 
-def tiles(n: int, problem, itemsize: int = 8) -> list:
+def tiles(n: int, problem, itemsize: int = 8, budget: float | None = None) -> list:
     """Slices of the n walks evaluated together: all of them, but for mini-batches
-    (MNIST) tiles whose two decoded batches fit in _TILE_BYTES."""
+    (MNIST) tiles whose two batches fit in ``budget`` bytes (default _TILE_BYTES)."""
     size = getattr(problem, "batch_size", None)
     if not size:
         return [slice(0, n)]
     per_walk = 2 * size * problem.X_train.shape[1] * itemsize
-    k = max(1, int(_TILE_BYTES // per_walk))
+    k = max(1, int((budget or _TILE_BYTES) // per_walk))
     return [slice(a, min(a + k, n)) for a in range(0, n, k)]
 
 
@@ -219,7 +251,8 @@ def _evaluate(W, data, arch, settings, H=None, basis=None):
     (Xt, Tt, Xg, Tg), and their Hessians into H when H is given (one forward
     pass for both)."""
     Xt, Tt, Xg, Tg = data
-    W = W.astype(settings.precision, copy=False)
+    xp = namespace(W)
+    W = xp.astype(W, getattr(xp, settings.precision), copy=False)
     if H is None:
         Et, G, Zt = derivatives.loss_and_grad(W, Xt, Tt, settings.kind, arch)
     else:
@@ -294,36 +327,38 @@ def progressive_gradient_walk(problem, settings: WalkSettings, walk_ids, seed: i
 
 def _walk(problem, settings, walk_ids, seed, weights_stride, callback):
     arch = Architecture(problem.n_in, problem.hidden, problem.n_out)
+    xp = backend(settings.backend)
     walk_ids = np.asarray(walk_ids, dtype=np.int64)
     n, steps = len(walk_ids), int(settings.steps)
     rngs = walk_rngs(seed, walk_ids)
     size = getattr(problem, "batch_size", None)
     dtype = np.dtype(settings.precision)
-    walk_tiles = tiles(n, problem, dtype.itemsize)
+    walk_tiles = tiles(n, problem, dtype.itemsize, None if xp is np else _DEVICE_TILE_BYTES)
     batches = (_Batches(problem, walk_rngs(seed, walk_ids, _BATCH_STREAM), size,
-                        walk_tiles[0].stop, dtype) if size else None)
-    full = None if batches is not None else tuple(np.asarray(a, dtype) for a in (
+                        walk_tiles[0].stop, dtype, xp) if size else None)
+    full = None if batches is not None else tuple(xp.asarray(np.asarray(a, dtype)) for a in (
         problem.X_train, problem.T_train, problem.X_test, problem.T_test))
-    W = initial_points(rngs, arch.dim, settings.init_range)
+    W = xp.asarray(initial_points(rngs, arch.dim, settings.init_range))
     basis, flat, d = _curvature_setup(problem, settings, arch)
     out = {name: np.empty((n, steps)) for name in RECORDS[:-1]}
     out["curvature"] = np.full((n, steps), -1, dtype=np.int8)
     if weights_stride:
         out["weights"] = np.empty((n, -(-steps // weights_stride), arch.dim))
     H = np.empty((n, d, d)) if settings.hessian != "none" else None
-    G, dW = np.empty_like(W), np.empty_like(W)
+    G, dW = xp.empty_like(W), np.empty(W.shape)  # the step is drawn on the host
     for step in range(steps):
         curved = H is not None and step % settings.hessian_every == 0
         for t in walk_tiles:
             data = full if batches is None else batches.draw(t)
-            Et, Eg, Ct, Cg, G[t], Xt = _evaluate(W[t], data, arch, settings,
-                                                 H[t] if curved else None, basis)
-            for name, value in zip(RECORDS, (Et, Eg, Ct, Cg, np.linalg.norm(G[t], axis=1))):
-                out[name][t, step] = value
+            Et, Eg, Ct, Cg, G[t, :], Xt = _evaluate(W[t, :], data, arch, settings,
+                                                    H[t] if curved else None, basis)
+            norm = xp.sqrt(xp.sum(G[t, :] * G[t, :], axis=1))  # numpy's linalg.norm, bit for bit
+            for name, value in zip(RECORDS, (Et, Eg, Ct, Cg, norm)):
+                out[name][t, step] = to_numpy(value)
             if curved:
                 out["curvature"][t, step] = _classify(W[t], H[t], Xt, arch, settings, flat)
         if weights_stride and step % weights_stride == 0:
-            out["weights"][:, step // weights_stride] = W
+            out["weights"][:, step // weights_stride] = to_numpy(W)
         W += progressive_step(rngs, G, settings.eps, out=dW)
         if callback is not None:
             callback(step)

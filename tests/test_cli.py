@@ -17,13 +17,15 @@ RUN = ["run", "--problem", "xor", "--loss", "sse", "--range", "1", "--granularit
     (["--walks", "-3"], "--walks: must be at least 1"),
     (["--loss", "mse"], "invalid choice: 'mse'"),
     (["--range", "-1"], "--range: must be a positive"),
+    (["--backend", "jax"], "invalid choice: 'jax'"),
 ])
 def test_bad_arguments_exit_nonzero_with_one_line(bad, message, tmp_path, capsys):
     """Bad arguments fail before any work, with one clear line."""
     args = RUN + ["--out", str(tmp_path)]
     for flag in bad[::2]:
-        i = args.index(flag)
-        del args[i:i + 2]
+        if flag in args:
+            i = args.index(flag)
+            del args[i:i + 2]
     with pytest.raises(SystemExit) as exit_:
         main(args + bad)
     err = capsys.readouterr().err.strip()
@@ -37,6 +39,15 @@ def test_run_then_basins_prints_ours_beside_the_paper(tmp_path, capsys):
     assert main(["basins", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "nstag" in out and "lstag" in out and "1.3333 (0.49441)" in out  # paper, XOR SSE r1 macro
+
+
+def test_run_on_another_array_backend_names_it_in_the_file_and_its_config(tmp_path):
+    """lgc run --backend: a result of another library never passes for numpy's."""
+    import json
+    args = RUN + ["--hessian", "none", "--backend", "array_api_strict", "--workers", "1"]
+    assert main(args + ["--out", str(tmp_path)]) == 0
+    sidecar = tmp_path / "xor-sse-r1-macro-seed0-split0-array_api_strict.json"
+    assert json.loads(sidecar.read_text())["config"]["backend"] == "array_api_strict"
 
 
 def test_basins_on_an_empty_folder_fails_clearly(tmp_path, capsys):
