@@ -96,7 +96,8 @@ def preactivations(Wb, X, arch: Architecture):
 def batch_loss(Wb, X, T, kind: str, arch: Architecture):
     """Loss (n,) and logits (n, P, K) of n networks (NOTES.md item 7)."""
     _, Z = forward_pass(Wb, X, arch)
-    return namespace(Z).mean(_element_loss(Z, T, kind), axis=(-2, -1)), Z
+    xp = namespace(Z)
+    return xp.mean(_element_loss(Z, T, kind), axis=(-2, -1)), Z
 
 
 def loss_and_grad(Wb, X, T, kind: str, arch: Architecture):
