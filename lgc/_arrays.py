@@ -21,10 +21,15 @@ _INSTALL = {"cupy": "pip install 'cupy-cuda12x>=14' (an NVIDIA GPU and its drive
             "array_api_strict": "pip install array-api-strict"}
 
 
-def backend(name: str):
-    """The array namespace called ``name``: one of :data:`BACKENDS`."""
+def check_backend(name: str) -> None:
+    """Raise ValueError unless ``name`` is one of :data:`BACKENDS` (nothing imported)."""
     if name not in BACKENDS:
         raise ValueError(f"unknown array backend {name!r}: choose one of {BACKENDS}")
+
+
+def backend(name: str):
+    """The array namespace called ``name``: one of :data:`BACKENDS`."""
+    check_backend(name)
     if name == "numpy":
         return np
     try:
@@ -64,17 +69,17 @@ def _special(xp):
 
 def expit(x):
     """Logistic sigmoid 1 / (1 + exp(-x)), in the array library of x."""
-    special = _special(namespace(x))
+    xp = namespace(x)
+    special = _special(xp)
     if special is not None:
         return special.expit(x)
-    xp = namespace(x)
     return 1.0 / (1.0 + xp.exp(-x))
 
 
 def log_expit(x):
     """log(sigmoid(x)) = -log(1 + exp(-x)), without overflow."""
-    special = _special(namespace(x))
+    xp = namespace(x)
+    special = _special(xp)
     if special is not None and hasattr(special, "log_expit"):
         return special.log_expit(x)
-    xp = namespace(x)
     return -xp.logaddexp(xp.zeros_like(x), -x)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import derivatives
-from ._arrays import BACKENDS, backend, expit, namespace, to_numpy
+from ._arrays import backend, check_backend, expit, namespace, to_numpy
 from ._runtime import keep_freed_memory
 from .curvature import (DEFAULT_RTOL, HESSIAN_MODES, SINGULAR_TESTS, curvature,
                         float32_dead_units, structural_zeros)
@@ -114,9 +114,7 @@ class WalkSettings:
         if self.precision == "float32" and self.hessian != "none":
             raise ValueError(f"precision 'float32' is for gradient-only walks; got "
                              f"hessian={self.hessian!r}: use hessian='none' or 'float64'")
-        if self.backend not in BACKENDS:
-            raise ValueError(f"unknown array backend {self.backend!r}: choose one of "
-                             f"{BACKENDS}")
+        check_backend(self.backend)
         if self.backend != "numpy" and self.hessian != "none":
             raise ValueError(f"backend {self.backend!r} runs gradient-only walks; got "
                              f"hessian={self.hessian!r}: use hessian='none' or backend "
