@@ -9,11 +9,12 @@ eigvalsh, written from the equations (optional: `pip install jax`, or the
 "whole process" times `lgc run` as a user runs it, start-up included.
 The roofline is the flop count of a Heart step over a float64 matmul rate
 measured in this run. Prints medians of repeated runs; machines are noisy.
-``--backend cupy`` adds a column: MNIST's gradient-only walks run on a GPU
-(``--backend-walks`` of them at once); walks with a Hessian read n/a there.
+``--backend cupy`` adds a column: the same walk-steps run on a GPU
+(``--backend-walks`` of them at once), the Hessian built densely and its
+curvature counted from eigenvalues there (lgc.derivatives._dense_hessian).
 
     python benchmarks/walk_step.py [--problems heart,iris] [--repeats 3] [--no-jax]
-    python benchmarks/walk_step.py --problems mnist --backend cupy --no-whole
+    python benchmarks/walk_step.py --problems heart,mnist --backend cupy --no-whole
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ import numpy as np
 from autograd import grad, hessian
 
 import lgc
+from lgc.experiment import default_chunk_size
 from lgc.network import Architecture, accuracy, forward, loss
 from lgc.walks import WalkSettings, progressive_gradient_walk
 
@@ -179,6 +181,11 @@ def heart_flops(P=736, d=341, n_in=32, h=10):
     return P * d * d + P * (n_in + 1) ** 2 * h * 2 + 2 * (d ** 3 / 3)
 
 
+def mnist_flops(batch=100, n_in=784, h=10):
+    """Three products per walk-step: X W1 on the training and the test batch, X^T delta."""
+    return 3 * 2 * batch * n_in * h
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--problems", default=",".join(SIZES))
@@ -190,10 +197,11 @@ def main(argv=None):
                         help="skip the whole-process `lgc run --workers 2` column")
     parser.add_argument("--no-jax", dest="jax", action="store_false",
                         help="skip the JAX reference column")
-    parser.add_argument("--backend", help="also time MNIST's gradient-only walks in this "
-                                          "array library (cupy: on a GPU)")
-    parser.add_argument("--backend-walks", type=int, default=4096,
-                        help="walks advanced together in --backend's column")
+    parser.add_argument("--backend", help="also time the walk-steps in this array "
+                                          "library (cupy: on a GPU)")
+    parser.add_argument("--backend-walks", type=int, default=None,
+                        help="walks advanced together in --backend's column (default: "
+                             "lgc's chunk size there, at most 4096)")
     args = parser.parse_args(argv)
     jax_version = None
     if args.jax:
@@ -221,10 +229,11 @@ def main(argv=None):
                                   for _ in range(args.whole_repeats)]))
                  if args.whole else float("nan"))
         other = ""
-        if args.backend:  # gradient-only walks only: the Hessian's LDL^T is LAPACK's
-            ms = (lgc_ms(problem, args.backend_walks, steps, args.repeats, args.backend)
-                  if problem.name == "mnist" else float("nan"))
-            other = f" {ms:15.4f}"
+        if args.backend:
+            hess = "none" if problem.name == "mnist" else "full"
+            n = args.backend_walks or min(4096, default_chunk_size(problem.dim, hess,
+                                                                   args.backend))
+            other = f" {lgc_ms(problem, n, steps, args.repeats, args.backend):15.4f}"
         print(f"{name:9s} {problem.dim:5d} {ours:9.3f} {naive:9.2f} {jax_col} "
               f"{naive / ours:8.1f}x {vs_jax} {whole:19.3f}{other}", flush=True)
     rate = 2 * matmul_gflops()  # both cores, as the whole-process column
@@ -243,6 +252,9 @@ def main(argv=None):
           f"(float64 matmul measured now, 2 cores) = {roof:.2f} ms per walk-step; lgc "
           f"factorises the Hessian restricted to its 291 non-structural directions, "
           f"{heart_flops(d=291, n_in=27) / 1e6:.0f} MFLOP by the same count")
+    print(f"MNIST roofline: {mnist_flops() / 1e6:.1f} MFLOP per step (its input-layer "
+          f"products) at {rate:.0f} GFLOP/s = {1e3 * mnist_flops() / (rate * 1e9):.3f} ms "
+          f"per walk-step in float64, before decoding pixels and drawing batches and steps")
 
 
 if __name__ == "__main__":

@@ -85,8 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="float32: losses and gradients in float32, for gradient-only "
                           "walks (--hessian none)")
     run.add_argument("--backend", choices=BACKENDS, default="numpy",
-                     help="array library of gradient-only walks: numpy (default), or "
-                          "cupy on an NVIDIA GPU (use --workers 1)")
+                     help="array library of the walks: numpy (default), or cupy on an "
+                          "NVIDIA GPU (use --workers 1; curvature from eigenvalues there)")
     run.add_argument("--hessian-every", type=_positive_int, default=1,
                      help="classify curvature at every k-th step only (default 1: all)")
     run.add_argument("--workers", type=_positive_int, default=min(os.cpu_count() or 1, 4),

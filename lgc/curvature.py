@@ -28,7 +28,9 @@ exactly zero at every point; :func:`structural_zeros` counts them and
 Two ways to count eigenvalues above ``tol``, below ``-tol`` and in between:
 ``"eigh"`` computes all eigenvalues; ``"ldl"`` uses Sylvester's law of inertia
 on the LDL^T factorisations of H - tol I and H + tol I, which gives the same
-counts without eigenvalues.
+counts without eigenvalues. Hessians in another array library than numpy (a
+GPU's, lgc._arrays) are counted by "eigh" in that library, as the standard
+has no LDL^T.
 
 Deciding (:func:`classify`) is kept apart from the linear algebra
 (:func:`inertia`).
@@ -39,6 +41,8 @@ from functools import lru_cache
 
 import numpy as np
 from scipy.linalg import lapack
+
+from ._arrays import namespace, to_numpy
 
 CURVATURES = ("convex", "concave", "saddle", "singular")
 CONVEX, CONCAVE, SADDLE, SINGULAR = range(4)
@@ -80,6 +84,9 @@ def zero_tolerance(H, rtol: float | None = DEFAULT_RTOL):
         rtol = H.shape[-1] * np.finfo(float).eps
     if not rtol >= 0:
         raise ValueError(f"rtol must be a non-negative number; got {rtol!r}")
+    xp = namespace(H)
+    if xp is not np:  # the standard has no einsum
+        return rtol * xp.sqrt(xp.sum(H * H, axis=(1, 2)))
     return rtol * np.sqrt(np.einsum("nij,nij->n", H, H))
 
 
@@ -93,7 +100,7 @@ def block_diagonal(H, sizes):
     """
     if sum(sizes) != H.shape[-1]:
         raise ValueError(f"block sizes {tuple(sizes)} do not add up to d = {H.shape[-1]}")
-    B = np.zeros_like(H)
+    B = namespace(H).zeros_like(H)
     start = 0
     for size in sizes:
         block = slice(start, start + size)
@@ -131,24 +138,31 @@ def inertia(H, tol, method: str = "auto"):
     Parameters
     ----------
     H : array (n, d, d)
-        Stack of symmetric matrices.
+        Stack of symmetric matrices, numpy's or another array library's.
     tol : array (n,)
         Per-matrix zero tolerance.
     method : {"auto", "ldl", "eigh"}
+        "ldl" needs numpy arrays (LAPACK); "auto" takes it for numpy from
+        d = 25 on, "eigh" otherwise.
 
     Returns
     -------
-    n_pos, n_neg, n_zero : int arrays (n,)
+    n_pos, n_neg, n_zero : numpy int arrays (n,)
     """
     n, d, _ = H.shape
-    tol = np.broadcast_to(np.asarray(tol, dtype=float), (n,))
+    xp = namespace(H)
     if method == "auto":  # batched eigvalsh wins while Python overhead dominates
-        method = "eigh" if d < 25 else "ldl"  # measured crossover: d = 20 to 35
+        method = "eigh" if d < 25 or xp is not np else "ldl"  # crossover: d = 20 to 35
+    if method == "ldl" and xp is not np:
+        raise ValueError("inertia method 'ldl' needs numpy arrays (LAPACK dsytrf); "
+                         "use 'eigh' for another array library")
     if method == "eigh":
-        lam = np.linalg.eigvalsh(H)
-        n_pos = (lam > tol[:, None]).sum(axis=1)
-        n_neg = (lam < -tol[:, None]).sum(axis=1)
+        tol = xp.broadcast_to(xp.asarray(tol, dtype=H.dtype), (n,))[:, None]
+        lam = xp.linalg.eigvalsh(H)
+        n_pos = to_numpy(xp.sum(xp.astype(lam > tol, xp.int64), axis=1))
+        n_neg = to_numpy(xp.sum(xp.astype(lam < -tol, xp.int64), axis=1))
     elif method == "ldl":
+        tol = np.broadcast_to(np.asarray(tol, dtype=float), (n,))
         n_pos = np.empty(n, dtype=int)
         n_neg = np.empty(n, dtype=int)
         A = np.empty((d, d), order="F")  # one work matrix, refilled: no allocations

@@ -29,8 +29,9 @@ from .network import Architecture, LOSSES
 
 def _augment(M):
     """Append a column of ones: (..., P, m) -> (..., P, m+1)."""
-    ones = np.ones(M.shape[:-1] + (1,), dtype=M.dtype)
-    return np.concatenate([M, ones], axis=-1)
+    xp = namespace(M)
+    ones = xp.ones(M.shape[:-1] + (1,), dtype=M.dtype)
+    return xp.concat([M, ones], axis=-1)
 
 
 def _split(Wb, arch: Architecture):
@@ -219,7 +220,8 @@ def hessian(Wb, X, T, kind: str, arch: Architecture, out=None, basis=None):
 
     H = J^T diag(l'') J + sum_pk l'_pk d2z_pk/dw2 (see the module docstring).
     ``out`` (n, d, d) is overwritten with the result: a walk reuses one buffer
-    rather than paying for fresh memory at every step.
+    rather than paying for fresh memory at every step (numpy; other array
+    libraries return a new array, see :func:`_dense_hessian`).
 
     With ``basis`` U (n_in+1, r) from :func:`input_basis`, the Hessian is taken
     in the coordinates V1 = U^T W~1 of the input weights that change the
@@ -235,11 +237,15 @@ def loss_grad_hessian(Wb, X, T, kind: str, arch: Architecture, out=None, basis=N
     """Loss, gradient, logits (as :func:`loss_and_grad`) and :func:`hessian`,
     from one forward pass."""
     loss, grad, Z, (S, d1, d2) = _backprop(Wb, X, T, kind, arch)
+    xp = namespace(S)
     Xa = _augment(X)  # (P, n_in+1)
     if basis is not None:
-        Xa = Xa @ basis  # X~ W~1 = (X~ U)(U^T W~1): in V1's coordinates the inputs are X~ U
+        # X~ W~1 = (X~ U)(U^T W~1): in V1's coordinates the inputs are X~ U
+        Xa = Xa @ xp.asarray(basis)
     _, W2a = _split(Wb, arch)
-    return loss, grad, Z, _hessian(Xa, S, W2a, d1, d2, out)
+    if xp is np:
+        return loss, grad, Z, _hessian(Xa, S, W2a, d1, d2, out)
+    return loss, grad, Z, _dense_hessian(Xa, S, W2a, d1, d2)
 
 
 def _hessian(Xa, S, W2a, d1, d2, out):
@@ -272,3 +278,46 @@ def _hessian(Xa, S, W2a, d1, d2, out):
         H12[:, :, j, j, :] += C[:, :, j, :]
         H21[:, j, :, :, j] += C[:, :, j, :].transpose(0, 2, 1)
     return H
+
+
+def _dense_hessian(Xa, S, W2a, d1, d2):
+    """:func:`_hessian` in any array library, from the array API standard alone.
+
+    Where _hessian saves flops with numpy-only gathers and in-place writes into
+    views, this forms the Jacobian J (n, P K, d) of the logits and takes
+    J^T diag(l'') J as one stacked product: more flops, which a GPU has to
+    spare, in a few large calls. The second-order terms are the same sums,
+    placed by products with identity matrices (hidden unit j meets only
+    itself) instead of by index.
+    """
+    xp = namespace(S)
+    n, P, h = S.shape
+    A1, K = Xa.shape[1], W2a.shape[-1]
+    m1, H1 = A1 * h, h + 1
+    S1 = S * (1.0 - S)
+    S2 = S1 * (1.0 - 2.0 * S)
+    Sa = _augment(S)  # (n, P, h+1)
+    W2t = xp.matrix_transpose(W2a[:, :-1, :])  # (n, K, h)
+    eye_h, eye_K = xp.eye(h, dtype=S.dtype), xp.eye(K, dtype=S.dtype)
+
+    # dz_pk / dW~1[a, j] = x~_pa s'_pj W2[j, k];  dz_pk / dW~2[l, k'] = s~_pl [k = k']
+    C = S1[:, :, None, :] * W2t[:, None, :, :]  # (n, P, K, h)
+    J1 = xp.reshape(Xa[None, :, None, :, None] * C[:, :, :, None, :], (n, P * K, m1))
+    J2 = xp.reshape(Sa[:, :, None, :, None] * eye_K[:, None, :], (n, P * K, H1 * K))
+    J = xp.concat([J1, J2], axis=-1)
+    H = xp.matrix_transpose(J) @ (xp.reshape(d2, (n, P * K, 1)) * J)
+
+    # second order: sum_p e_pj s''_pj x~_pa x~_pb at ((a, j), (b, j)) ...
+    E = d1 @ W2t  # (n, P, h)
+    XXE = Xa[None, :, :, None] * (E * S2)[:, :, None, :]  # (n, P, A1, h)
+    M = xp.reshape(xp.matrix_transpose(Xa) @ xp.reshape(XXE, (n, P, m1)), (n, A1, A1, h))
+    H11 = xp.permute_dims(M, (0, 1, 3, 2))[..., None] * eye_h[:, None, :]  # (n, a, j, b, l)
+    # ... and sum_p x~_pa s'_pj l'_pk at ((a, j), (j, k)), the outgoing weights of j
+    XSD = xp.reshape(S1[:, :, :, None] * d1[:, :, None, :], (n, P, h * K))
+    C2 = xp.reshape(xp.matrix_transpose(Xa) @ XSD, (n, A1, h, K))
+    H12 = C2[:, :, :, None, :] * xp.eye(h, H1, dtype=S.dtype)[:, :, None]  # (n, a, j, l, k)
+    H11, H12 = xp.reshape(H11, (n, m1, m1)), xp.reshape(H12, (n, m1, H1 * K))
+    zeros = xp.zeros((n, H1 * K, H1 * K), dtype=S.dtype)
+    second = xp.concat([xp.concat([H11, H12], axis=-1),
+                        xp.concat([xp.matrix_transpose(H12), zeros], axis=-1)], axis=1)
+    return H + second

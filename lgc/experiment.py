@@ -113,11 +113,13 @@ def default_chunk_size(dim: int, hessian: str, backend: str = "numpy") -> int:
     Gradient-only walks hold a few weight-sized arrays and, for MNIST, two
     mini-batches of 100 x 784 (about 1 MB a walk); batches of a few walks
     would leave every step to per-call overhead. A GPU (any backend but
-    numpy) takes 40x more: it needs thousands of walks per call to be busy.
+    numpy) takes 40x more: it needs thousands of walks per call to be busy;
+    there the Hessian is built from the dense Jacobian and the intermediates
+    of its sums, about 4x more memory a walk (Heart: ~11 MB, 350 walks).
     """
     per_walk = dim * dim * 8 * 3 if hessian != "none" else dim * 8 * 16
     if backend != "numpy":
-        return int(np.clip(4e9 // per_walk, 1, 8192))
+        return int(np.clip(4e9 // (per_walk * (4 if hessian != "none" else 1)), 1, 8192))
     return int(np.clip(100e6 // per_walk, 1, 256))
 
 

@@ -73,9 +73,10 @@ class WalkSettings:
         results: more gradients round to exactly zero, and those coordinates
         step +1 (benchmarks/mnist_float32.py)
     backend : the array library the walks run in (lgc._arrays): "numpy", the
-        reference, or "cupy" for a GPU, for gradient-only walks. Every walk
-        still draws from its own numpy stream on the host; the library's own
-        exp and matrix products round differently in the last bits.
+        reference, or "cupy" for a GPU. Every walk still draws from its own
+        numpy stream on the host; the library's own exp and matrix products
+        round differently in the last bits, and its curvature classes come
+        from eigenvalues (lgc.curvature.inertia), not LDL^T.
     """
 
     kind: str
@@ -115,10 +116,6 @@ class WalkSettings:
             raise ValueError(f"precision 'float32' is for gradient-only walks; got "
                              f"hessian={self.hessian!r}: use hessian='none' or 'float64'")
         check_backend(self.backend)
-        if self.backend != "numpy" and self.hessian != "none":
-            raise ValueError(f"backend {self.backend!r} runs gradient-only walks; got "
-                             f"hessian={self.hessian!r}: use hessian='none' or backend "
-                             f"'numpy'")
 
 
 def walk_rngs(seed: int, walk_ids, stream: int = _INIT_STREAM):
@@ -244,20 +241,22 @@ def tiles(n: int, problem, itemsize: int = 8, budget: float | None = None) -> li
     return [slice(a, min(a + k, n)) for a in range(0, n, k)]
 
 
-def _evaluate(W, data, arch, settings, H=None, basis=None):
+def _evaluate(W, data, arch, settings, curved=False, out=None, basis=None):
     """Loss, gradient and accuracies at the current points W of walks on ``data``
-    (Xt, Tt, Xg, Tg), and their Hessians into H when H is given (one forward
-    pass for both)."""
+    (Xt, Tt, Xg, Tg), and when ``curved`` their Hessians H (into ``out`` if
+    given) from the same forward pass; H is None otherwise."""
     Xt, Tt, Xg, Tg = data
     xp = namespace(W)
     W = xp.astype(W, getattr(xp, settings.precision), copy=False)
-    if H is None:
+    H = None
+    if not curved:
         Et, G, Zt = derivatives.loss_and_grad(W, Xt, Tt, settings.kind, arch)
     else:
-        Et, G, Zt, _ = derivatives.loss_grad_hessian(W, Xt, Tt, settings.kind, arch, H, basis)
+        Et, G, Zt, H = derivatives.loss_grad_hessian(W, Xt, Tt, settings.kind, arch, out,
+                                                     basis)
     Eg, Zg = derivatives.batch_loss(W, Xg, Tg, settings.kind, arch)
     Ct, Cg = accuracy(expit(Zt), Tt), accuracy(expit(Zg), Tg)
-    return Et, Eg, Ct, Cg, G, Xt
+    return Et, Eg, Ct, Cg, G, H, Xt
 
 
 def _classify(W, H, X, arch, settings, n_structural):
@@ -268,8 +267,8 @@ def _classify(W, H, X, arch, settings, n_structural):
         return curvature(H, settings.hessian, arch.tensor_sizes, rtol,
                          n_structural=n_structural)
     A, Z = derivatives.preactivations(W, X, arch)
-    return curvature(H, settings.hessian, arch.tensor_sizes, 0.0,
-                     n_structural=n_structural, dead=float32_dead_units(A, Z))
+    return curvature(H, settings.hessian, arch.tensor_sizes, 0.0, n_structural=n_structural,
+                     dead=float32_dead_units(to_numpy(A), to_numpy(Z)))
 
 
 def _curvature_setup(problem, settings, arch):
@@ -338,23 +337,26 @@ def _walk(problem, settings, walk_ids, seed, weights_stride, callback):
         problem.X_train, problem.T_train, problem.X_test, problem.T_test))
     W = xp.asarray(initial_points(rngs, arch.dim, settings.init_range))
     basis, flat, d = _curvature_setup(problem, settings, arch)
+    basis = None if basis is None else xp.asarray(basis)
     out = {name: np.empty((n, steps)) for name in RECORDS[:-1]}
     out["curvature"] = np.full((n, steps), -1, dtype=np.int8)
     if weights_stride:
         out["weights"] = np.empty((n, -(-steps // weights_stride), arch.dim))
-    H = np.empty((n, d, d)) if settings.hessian != "none" else None
+    # numpy's Hessians are built into one reused buffer; other libraries' are new arrays
+    H = np.empty((n, d, d)) if settings.hessian != "none" and xp is np else None
+    hessians = settings.hessian != "none"
     G, dW = xp.empty_like(W), np.empty(W.shape)  # the step is drawn on the host
     for step in range(steps):
-        curved = H is not None and step % settings.hessian_every == 0
+        curved = hessians and step % settings.hessian_every == 0
         for t in walk_tiles:
             data = full if batches is None else batches.draw(t)
-            Et, Eg, Ct, Cg, G[t, :], Xt = _evaluate(W[t, :], data, arch, settings,
-                                                    H[t] if curved else None, basis)
+            Et, Eg, Ct, Cg, G[t, :], Ht, Xt = _evaluate(
+                W[t, :], data, arch, settings, curved, None if H is None else H[t], basis)
             norm = xp.sqrt(xp.sum(G[t, :] * G[t, :], axis=1))  # numpy's linalg.norm, bit for bit
             for name, value in zip(RECORDS, (Et, Eg, Ct, Cg, norm)):
                 out[name][t, step] = to_numpy(value)
             if curved:
-                out["curvature"][t, step] = _classify(W[t], H[t], Xt, arch, settings, flat)
+                out["curvature"][t, step] = _classify(W[t, :], Ht, Xt, arch, settings, flat)
         if weights_stride and step % weights_stride == 0:
             out["weights"][:, step // weights_stride] = to_numpy(W)
         W += progressive_step(rngs, G, settings.eps, out=dW)

@@ -1,4 +1,4 @@
-"""Specification of lgc._arrays: gradient-only walks in another array library.
+"""Specification of lgc._arrays: walks in another array library than numpy.
 
 ``array_api_strict`` stands in for a GPU library such as CuPy: it implements
 the Python array API standard and nothing else, so code that runs on it uses
@@ -15,6 +15,7 @@ import scipy.special
 import array_api_strict as xps
 from lgc import derivatives, load_problem
 from lgc._arrays import backend, expit, log_expit, to_numpy
+from lgc.curvature import inertia
 from lgc.network import Architecture
 from lgc.walks import WalkSettings, progressive_gradient_walk
 
@@ -61,11 +62,57 @@ def test_gradient_only_walks_in_a_standard_library_take_numpys_steps(kind, batch
     assert any(not np.array_equal(out[k], ref[k]) for k in ("Et", "Eg", "grad_norm"))
 
 
-def test_another_backend_refuses_curvature_naming_both_ways_out():
-    """Only gradient-only walks leave numpy: the Hessian's factorisations are LAPACK's."""
-    with pytest.raises(ValueError, match="backend 'cupy' runs gradient-only walks; got "
-                                         "hessian='full'.*hessian='none' or backend 'numpy'"):
-        WalkSettings("sse", 1.0, 0.2, 5, hessian="full", backend="cupy")
+@pytest.mark.parametrize("name", ["xor", "iris", "glass", "heart"])
+def test_hessian_in_a_standard_library_equals_numpys_to_rounding(name):
+    """The dense Hessian (J^T D J and the second-order terms placed by identity
+    matrices) against numpy's structured one, which the derivative tests hold
+    against autograd; Heart also in the coordinates of its inputs' row space."""
+    problem = load_problem(name)
+    arch = Architecture(problem.n_in, problem.hidden, problem.n_out)
+    W = np.random.default_rng(2).uniform(-2, 2, (3, arch.dim))
+    X, T = problem.X_train, problem.T_train
+    basis = derivatives.input_basis(X)
+    assert (basis is not None) == (name == "heart")  # Heart's inputs are rank-deficient
+    for kind in ("sse", "ce"):
+        for U in [None] + ([] if basis is None else [basis]):
+            H = derivatives.loss_grad_hessian(W, X, T, kind, arch, basis=U)[3]
+            Hs = derivatives.loss_grad_hessian(xps.asarray(W), xps.asarray(X),
+                                               xps.asarray(T), kind, arch, basis=U)[3]
+            assert Hs.__array_namespace__() is xps
+            np.testing.assert_allclose(to_numpy(Hs), H, rtol=0,
+                                       atol=1e-13 * np.abs(H).max(), err_msg=kind)
+
+
+@pytest.mark.parametrize("name, kind, r", [("xor", "ce", 10), ("iris", "sse", 10)])
+def test_walks_with_curvature_in_a_standard_library_classify_as_numpy(name, kind, r):
+    """The whole walk there, Hessian and eigenvalue counts included: the same steps
+    and the same curvature class at every point, convex, saddle and singular alike."""
+    problem = load_problem(name)
+    settings = WalkSettings(kind, r, 0.2 * r, 100)
+    ref = progressive_gradient_walk(problem, settings, range(6), seed=3, weights_stride=9)
+    out = progressive_gradient_walk(problem, replace(settings, backend="array_api_strict"),
+                                    range(6), seed=3, weights_stride=9)
+    np.testing.assert_array_equal(out["weights"], ref["weights"])
+    np.testing.assert_array_equal(out["curvature"], ref["curvature"])
+    assert len(np.unique(ref["curvature"])) >= 2  # more than one class was told apart
+
+
+@pytest.mark.parametrize("mode, singular", [("blocks", "tolerance"), ("full", "float32")])
+def test_the_authors_curvature_variants_run_in_a_standard_library(mode, singular):
+    """Per-tensor blocks and the emulated float32 singular test, there as in numpy."""
+    settings = WalkSettings("ce", 10, 2.0, 20, hessian=mode, singular=singular)
+    ref = progressive_gradient_walk(IRIS, settings, range(4), seed=5)
+    out = progressive_gradient_walk(IRIS, replace(settings, backend="array_api_strict"),
+                                    range(4), seed=5)
+    np.testing.assert_array_equal(out["curvature"], ref["curvature"])
+
+
+def test_ldl_inertia_refuses_another_librarys_arrays_and_names_the_way_out():
+    """LDL^T is LAPACK's dsytrf: numpy only; eigenvalues serve everywhere."""
+    H = xps.asarray(np.eye(30)[None])
+    with pytest.raises(ValueError, match="'ldl' needs numpy arrays.*use 'eigh'"):
+        inertia(H, 1e-12, "ldl")
+    assert [int(c[0]) for c in inertia(H, 1e-12)] == [30, 0, 0]
 
 
 def test_unknown_backend_is_an_error_listing_the_known_ones():
