@@ -42,15 +42,16 @@ def _split(Wb, arch: Architecture):
     return xp.reshape(Wb[:, :m1], (n, n_in + 1, h)), xp.reshape(Wb[:, m1:], (n, h + 1, K))
 
 
-def _element_loss(Z, T, kind):
-    """Per-element loss before averaging, shape of Z."""
+def _element_loss(Z, T, kind, Y=None):
+    """Per-element loss before averaging, shape of Z; Y = sigmoid(Z) when known."""
     if kind == "sse":
-        return (expit(Z) - T) ** 2
+        return ((expit(Z) if Y is None else Y) - T) ** 2
     return -T * log_expit(Z) - (1.0 - T) * log_expit(-Z)
 
 
 def _element_derivatives(Z, T, kind, scale):
-    """First and second derivatives of scale * element-loss w.r.t. the logit."""
+    """First and second derivatives of scale * element-loss w.r.t. the logit, and
+    the outputs Y = sigmoid(Z) they are made of."""
     Y = expit(Z)
     Y1 = Y * expit(-Z)  # sigmoid'(z), exact also when saturated
     if kind == "sse":
@@ -59,7 +60,7 @@ def _element_derivatives(Z, T, kind, scale):
     else:
         d1 = Y - T
         d2 = Y1
-    return scale * d1, scale * d2
+    return scale * d1, scale * d2, Y
 
 
 def _check(Wb, X, T, kind, arch):
@@ -95,19 +96,19 @@ def preactivations(Wb, X, arch: Architecture):
 
 
 def batch_loss(Wb, X, T, kind: str, arch: Architecture):
-    """Loss (n,) and logits (n, P, K) of n networks (NOTES.md item 7)."""
+    """Loss (n,) and outputs sigmoid(Z) (n, P, K) of n networks (NOTES.md item 7)."""
     _, Z = forward_pass(Wb, X, arch)
-    xp = namespace(Z)
-    return xp.mean(_element_loss(Z, T, kind), axis=(-2, -1)), Z
+    xp, Y = namespace(Z), expit(Z)
+    return xp.mean(_element_loss(Z, T, kind, Y), axis=(-2, -1)), Y
 
 
 def loss_and_grad(Wb, X, T, kind: str, arch: Architecture):
-    """Loss (n,), gradient (n, d) and logits (n, P, K) for n networks.
+    """Loss (n,), gradient (n, d) and outputs sigmoid(Z) (n, P, K) for n networks.
 
     Back-propagation written as matrix products over the whole batch.
     """
-    loss, grad, Z, _ = _backprop(Wb, X, T, kind, arch)
-    return loss, grad, Z
+    loss, grad, Y, _ = _backprop(Wb, X, T, kind, arch)
+    return loss, grad, Y
 
 
 def _backprop(Wb, X, T, kind, arch):
@@ -123,7 +124,7 @@ def _backprop(Wb, X, T, kind, arch):
     _check(Wb, X, T, kind, arch)
     S, Z = forward_pass(Wb, X, arch)
     P, K = Z.shape[-2], Z.shape[-1]
-    d1, d2 = _element_derivatives(Z, T, kind, 1.0 / (P * K))  # (n, P, K)
+    d1, d2, Y = _element_derivatives(Z, T, kind, 1.0 / (P * K))  # (n, P, K)
     _, W2a = _split(Wb, arch)
     delta1 = (d1 @ xp.matrix_transpose(W2a[:, :-1, :])) * S * (1.0 - S)  # (n, P, h)
     n, (n_in, h, _) = Wb.shape[0], arch
@@ -134,8 +135,8 @@ def _backprop(Wb, X, T, kind, arch):
     grad[:, i1:i2] = xp.sum(delta1, axis=1)
     grad[:, i2:i3] = xp.reshape(xp.matrix_transpose(S) @ d1, (n, h * K))
     grad[:, i3:] = xp.sum(d1, axis=1)
-    loss = xp.mean(_element_loss(Z, T, kind), axis=(-2, -1))
-    return loss, grad, Z, (S, d1, d2)
+    loss = xp.mean(_element_loss(Z, T, kind, Y), axis=(-2, -1))
+    return loss, grad, Y, (S, d1, d2)
 
 
 def _pair_index(m: int):
@@ -234,9 +235,9 @@ def hessian(Wb, X, T, kind: str, arch: Architecture, out=None, basis=None):
 
 
 def loss_grad_hessian(Wb, X, T, kind: str, arch: Architecture, out=None, basis=None):
-    """Loss, gradient, logits (as :func:`loss_and_grad`) and :func:`hessian`,
+    """Loss, gradient, outputs (as :func:`loss_and_grad`) and :func:`hessian`,
     from one forward pass."""
-    loss, grad, Z, (S, d1, d2) = _backprop(Wb, X, T, kind, arch)
+    loss, grad, Y, (S, d1, d2) = _backprop(Wb, X, T, kind, arch)
     xp = namespace(S)
     Xa = _augment(X)  # (P, n_in+1)
     if basis is not None:
@@ -244,8 +245,8 @@ def loss_grad_hessian(Wb, X, T, kind: str, arch: Architecture, out=None, basis=N
         Xa = Xa @ xp.asarray(basis)
     _, W2a = _split(Wb, arch)
     if xp is np:
-        return loss, grad, Z, _hessian(Xa, S, W2a, d1, d2, out)
-    return loss, grad, Z, _dense_hessian(Xa, S, W2a, d1, d2)
+        return loss, grad, Y, _hessian(Xa, S, W2a, d1, d2, out)
+    return loss, grad, Y, _dense_hessian(Xa, S, W2a, d1, d2)
 
 
 def _hessian(Xa, S, W2a, d1, d2, out):

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import derivatives
-from ._arrays import backend, check_backend, expit, namespace, to_numpy
+from ._arrays import backend, check_backend, namespace, to_numpy
 from ._runtime import keep_freed_memory
 from .curvature import (DEFAULT_RTOL, HESSIAN_MODES, SINGULAR_TESTS, curvature,
                         float32_dead_units, structural_zeros)
@@ -250,12 +250,12 @@ def _evaluate(W, data, arch, settings, curved=False, out=None, basis=None):
     W = xp.astype(W, getattr(xp, settings.precision), copy=False)
     H = None
     if not curved:
-        Et, G, Zt = derivatives.loss_and_grad(W, Xt, Tt, settings.kind, arch)
+        Et, G, Yt = derivatives.loss_and_grad(W, Xt, Tt, settings.kind, arch)
     else:
-        Et, G, Zt, H = derivatives.loss_grad_hessian(W, Xt, Tt, settings.kind, arch, out,
+        Et, G, Yt, H = derivatives.loss_grad_hessian(W, Xt, Tt, settings.kind, arch, out,
                                                      basis)
-    Eg, Zg = derivatives.batch_loss(W, Xg, Tg, settings.kind, arch)
-    Ct, Cg = accuracy(expit(Zt), Tt), accuracy(expit(Zg), Tg)
+    Eg, Yg = derivatives.batch_loss(W, Xg, Tg, settings.kind, arch)
+    Ct, Cg = accuracy(Yt, Tt), accuracy(Yg, Tg)
     return Et, Eg, Ct, Cg, G, H, Xt
 
 
