@@ -59,6 +59,13 @@ lab: notebooks  ## open the notebooks in Jupyter (needs `pip install jupyterlab`
 bench: install  ## print speed benchmarks (ms per walk-step)
 	$(BIN)/python benchmarks/walk_step.py
 
+gpu-kit:  ## prepare .gpu/ for benchmarks/gpu.sh on a lent GPU machine (data files, wheels)
+	@test -n "$(LGC_DATA_DIR)" || { echo "make gpu-kit: set LGC_DATA_DIR to the data files"; exit 1; }
+	mkdir -p .gpu/data .gpu/whl
+	cp $(LGC_DATA_DIR)/* .gpu/data/
+	$(PYTHON) -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.12 \
+	  -d .gpu/whl autograd pooch platformdirs
+
 clean:  ## remove results and the virtual environment
 	rm -rf results $(VENV)
 

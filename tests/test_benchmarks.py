@@ -44,3 +44,28 @@ def test_float32_comparison_prints_every_reported_mnist_cell_in_both_precisions(
     assert "of 48 reported cells unchanged in float32" in out
     rows = [line for line in out.splitlines() if line.rstrip().endswith(("True", "False"))]
     assert len(rows) == 48
+
+
+def test_backend_check_prints_numpys_walks_found_again_in_a_standard_library(capsys):
+    """benchmarks/backend_check.py (run with cupy on a GPU): here array_api_strict
+    must find every XOR walk, its weights and its curvature classes again."""
+    _load("backend_check").main(["--backend", "array_api_strict", "--problems", "xor",
+                                 "--walks", "4", "--steps", "10"])
+    row = next(line for line in capsys.readouterr().out.splitlines()
+               if line.startswith("xor")).split()
+    assert row[3:6] == ["4", "of", "4"] and float(row[6]) < 1e-12 and row[7] == "1.0000"
+
+
+def test_backend_check_counts_a_walk_that_parted_and_a_class_that_differs():
+    """The agreement measure itself: one walk's weights moved, one class changed."""
+    import numpy as np
+    rng = np.random.default_rng(0)
+    ref = {"weights": rng.random((4, 3, 5)), "curvature": np.zeros((4, 10), dtype=np.int8)}
+    ref.update({k: rng.random((4, 10)) + 1 for k in ("Et", "Eg", "grad_norm")})
+    out = {k: v.copy() for k, v in ref.items()}
+    out["weights"][2, 1, 0] += 1e-9
+    out["Et"][2] *= 2  # on the walk that parted: not counted as rounding
+    out["Eg"][0] *= 1 + 1e-15
+    out["curvature"][1, 3] = 2
+    same, rel, classes = _load("backend_check").agreement(ref, out)
+    assert same == 3 and 0 < rel < 1e-14 and classes == 39 / 40
