@@ -6,8 +6,9 @@
 #   bash benchmarks/gpu.sh  # there, from the repository root, carrying .gpu
 #
 # Writes to $OUT (default gpu-out/): device.txt, backend_check.txt (numpy against
-# the GPU on the same walks), walk_step.txt (ms per walk-step, with a cupy column)
-# and runs.txt (whole `lgc run` samples on the GPU, timed). BACKEND (default cupy),
+# the GPU on the same walks), walk_step.txt (ms per walk-step, with a cupy column),
+# estimate.txt (the paper's protocol predicted there) and runs.txt (whole `lgc run`
+# samples on the GPU, timed). BACKEND (default cupy),
 # PROBLEMS, RUN_SECONDS and PYTHON may be set; BACKEND=array_api_strict tries it
 # all on a CPU.
 set -euo pipefail
@@ -31,6 +32,9 @@ export LGC_DATA_DIR="${LGC_DATA_DIR:-$PWD/.gpu/data}" PYTHONUNBUFFERED=1
   | tee "$OUT/backend_check.txt"
 "$PY" benchmarks/walk_step.py --problems "$PROBLEMS" --backend "$BACKEND" --no-whole \
   --no-jax --naive-steps 1 | tee "$OUT/walk_step.txt"
+# the paper's whole protocol there, predicted from a calibration as `lgc estimate` does
+"$PY" -m lgc estimate --preset paper --problems "$PROBLEMS" --backend "$BACKEND" \
+  --workers 1 | tee "$OUT/estimate.txt"
 # whole samples as a user runs them (10 d walks, 20 steps each), timed from the
 # command line; cut at RUN_SECONDS, so that the call ends in time
 for problem in heart mnist; do

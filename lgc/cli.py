@@ -120,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     est.add_argument("--problems", default=",".join(PROBLEMS),
                      help="comma-separated problems (default all)")
     est.add_argument("--workers", type=_positive_int, default=min(os.cpu_count() or 1, 4))
+    est.add_argument("--backend", choices=BACKENDS, default="numpy",
+                     help="array library the walks would run in (cupy: on a GPU, with "
+                          "--workers 1)")
     return parser
 
 
@@ -163,7 +166,7 @@ def _cmd_estimate(args) -> int:
     from .estimate import estimate_preset
 
     names = [_problem(p) for p in args.problems.split(",")]
-    table = estimate_preset(args.preset, names, workers=args.workers)
+    table = estimate_preset(args.preset, names, workers=args.workers, backend=args.backend)
     print(table.to_string(index=False))
     total = table["predicted_s"].sum()
     print(f"\ntotal: {total:,.0f} s = {total / 3600:.1f} h with {args.workers} workers")

@@ -70,6 +70,21 @@ def test_estimate_prints_a_prediction_per_sample(capsys):
     assert "predicted_s" in out and "total:" in out and out.count("xor") == 8
 
 
+def test_estimate_on_another_backend_times_walks_there_in_its_chunks(capsys, monkeypatch):
+    """lgc estimate --backend (cupy on a GPU) calibrates with the walks in that library,
+    in chunks as large as a run there makes them."""
+    import lgc.estimate
+    seen = []
+    real = lgc.estimate.progressive_gradient_walk
+    monkeypatch.setattr(lgc.estimate, "progressive_gradient_walk", lambda p, s, ids, **kw: (
+        seen.append((s.backend, len(ids))), real(p, s, ids, **kw))[1])
+    assert main(["estimate", "--preset", "paper", "--problems", "iris", "--workers", "1",
+                 "--backend", "array_api_strict"]) == 0
+    assert "total:" in capsys.readouterr().out
+    # all of Iris's 350 walks in one chunk, where numpy's chunks hold 256
+    assert {b for b, _ in seen} == {"array_api_strict"} and max(n for _, n in seen) == 350
+
+
 def test_run_with_dask_scheduler_matches_local_run(tmp_path):
     """lgc run --scheduler ADDRESS on a loopback cluster writes the local run's numbers."""
     import pandas as pd
