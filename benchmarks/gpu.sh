@@ -40,15 +40,15 @@ export LGC_DATA_DIR="${LGC_DATA_DIR:-$PWD/.gpu/data}" PYTHONUNBUFFERED=1
 for problem in heart mnist; do
   case ",$PROBLEMS," in *",$problem,"*) ;; *) continue ;; esac
   rm -rf /tmp/lgc-gpu-results
-  start=$(date +%s.%N)
+  start=$(date +%s%N)
   status=0
   timeout "$RUN_SECONDS" "$PY" -m lgc run --problem $problem --granularity macro --steps 20 \
     --loss sse --range 1 --backend "$BACKEND" --workers 1 --out /tmp/lgc-gpu-results \
     --quiet || status=$?
-  seconds=$(echo "$(date +%s.%N) - $start" | bc)
-  "$PY" - "$problem" "$BACKEND" "$status" "$seconds" <<'PY' | tee -a "$OUT/runs.txt"
+  "$PY" - "$problem" "$BACKEND" "$status" "$start" "$(date +%s%N)" <<'PY' | tee -a "$OUT/runs.txt"
 import json, pathlib, sys
-problem, backend, status, seconds = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+problem, backend, status, start, end = sys.argv[1:]
+status, seconds = int(status), (int(end) - int(start)) / 1e9
 done = [json.loads(p.read_text())["config"] for p in pathlib.Path("/tmp/lgc-gpu-results").glob("*.json")]
 line = f"lgc run --problem {problem} --backend {backend}: exit {status}, {seconds:.1f} s"
 if done:
