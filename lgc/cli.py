@@ -113,6 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--preset", default="quick", help="tiny, quick, overnight or paper")
     rep.add_argument("--results", type=Path, default=Path("results"))
     rep.add_argument("--workers", type=_positive_int, default=min(os.cpu_count() or 1, 4))
+    rep.add_argument("--backend", choices=BACKENDS, default="numpy",
+                     help="array library of every sample: numpy (default), or cupy on an "
+                          "NVIDIA GPU (use --workers 1)")
 
     est = sub.add_parser("estimate", help="predict the wall time of a preset, per problem "
                                           "and setting, from a short calibration run")
@@ -155,7 +158,7 @@ def _cmd_reproduce(args) -> int:
     from . import reproduce
 
     _, table = reproduce.section(args.problem, args.preset, args.results,
-                                 workers=args.workers)
+                                 workers=args.workers, backend=args.backend)
     print(reproduce.basins_table(table).to_string(index=False))
     if args.problem in reproduce.APPENDIX_OF:
         print(reproduce.accuracy_table(table).to_string(index=False))

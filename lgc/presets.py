@@ -45,11 +45,12 @@ class Preset:
         return 10 * dim if self.max_walks is None else min(10 * dim, self.max_walks)
 
     def configs(self, problem: str, dim: int, seed: int = 0, main_only: bool = False,
-                **overrides):
+                backend: str = "numpy", **overrides):
         """Sample configs of one problem: the main split with curvature, then spreads.
 
         ``overrides`` (e.g. singular="float32", hessian="blocks") change the main
-        split's curvature settings, for the authors'-test variant.
+        split's curvature settings, for the authors'-test variant. ``backend``
+        (lgc._arrays: "cupy" on a GPU) is the array library of every sample.
         """
         out = []
         # XOR trains and tests on its four patterns: there is no split to vary
@@ -62,7 +63,7 @@ class Preset:
                                  else self.macro_hessian_every)
                         main = split == self.split_seeds[0]
                         settings = dict(hessian=None if main else "none",
-                                        hessian_every=every)
+                                        hessian_every=every, backend=backend)
                         settings.update(overrides if main else {})
                         out.append(SampleConfig(
                             problem=problem, loss=loss, init_range=r, granularity=gran,

@@ -42,28 +42,32 @@ KEY = ["problem", "sample", "loss", "init_range", "granularity", "metric"]
 
 
 def run_problem(problem: str, preset: str = "quick", results="results", seed: int = 0,
-                workers: int | None = None, progress: bool = True, **overrides) -> list:
+                workers: int | None = None, progress: bool = True, backend: str = "numpy",
+                **overrides) -> list:
     """Run (or reuse) every sample one section needs; returns the Sample objects.
 
     ``overrides`` (e.g. ``singular="float32", hessian="blocks"``: the authors'
-    curvature test) run only the main split with those settings.
+    curvature test) run only the main split with those settings. ``backend``
+    runs every sample in that array library (lgc._arrays: "cupy" on a GPU).
     """
     p = get_preset(preset)
     folder = Path(results) / preset
     dim = PROBLEMS[problem].dim
-    configs = p.configs(problem, dim, seed, main_only=bool(overrides), **overrides)
+    configs = p.configs(problem, dim, seed, main_only=bool(overrides), backend=backend,
+                        **overrides)
     return run_samples(configs, folder, workers=workers or p.workers, progress=progress)
 
 
 def section(problem: str, preset: str = "quick", results="results", figures=None,
-            seed: int = 0, workers: int | None = None, progress: bool = True):
+            seed: int = 0, workers: int | None = None, progress: bool = True,
+            backend: str = "numpy"):
     """One section of the paper: run its samples, compare them with the paper.
 
     Returns ``(samples, table)``; with ``figures`` the section's tables are also
     written there (see :func:`save_comparison`).
     """
     samples = run_problem(problem, preset, results, seed=seed, workers=workers,
-                          progress=progress)
+                          progress=progress, backend=backend)
     table = compare(summary(samples))
     if figures is not None:
         save_comparison(table, problem, figures)

@@ -85,6 +85,20 @@ def test_estimate_on_another_backend_times_walks_there_in_its_chunks(capsys, mon
     assert {b for b, _ in seen} == {"array_api_strict"} and max(n for _, n in seen) == 350
 
 
+def test_reproduce_on_another_backend_runs_every_sample_there_with_numpys_verdicts(
+        tmp_path, capsys):
+    """lgc reproduce --backend (cupy on a GPU): every sample of the section runs in
+    that library, under its own file names, and the comparison with the paper reads
+    as numpy's."""
+    base = ["reproduce", "--problem", "iris", "--preset", "tiny", "--workers", "1"]
+    assert main(base + ["--results", str(tmp_path / "np")]) == 0
+    ours = capsys.readouterr().out
+    assert main(base + ["--results", str(tmp_path / "xp"), "--backend", "array_api_strict"]) == 0
+    assert capsys.readouterr().out == ours
+    names = sorted(p.name for p in (tmp_path / "xp" / "tiny").glob("*.parquet"))
+    assert len(names) == 16 and all(n.endswith("-array_api_strict.parquet") for n in names)
+
+
 def test_run_with_dask_scheduler_matches_local_run(tmp_path):
     """lgc run --scheduler ADDRESS on a loopback cluster writes the local run's numbers."""
     import pandas as pd
