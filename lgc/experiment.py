@@ -115,7 +115,7 @@ def default_chunk_size(dim: int, hessian: str, backend: str = "numpy") -> int:
     would leave every step to per-call overhead. A GPU (any backend but
     numpy) takes 40x more: it needs thousands of walks per call to be busy;
     there the Hessian is built from the dense Jacobian and the intermediates
-    of its sums, about 4x more memory a walk (Heart: ~11 MB, 350 walks).
+    of its sums, about 4x more memory a walk (Heart: ~11 MB, 358 walks).
     """
     per_walk = dim * dim * 8 * 3 if hessian != "none" else dim * 8 * 16
     if backend != "numpy":
