@@ -24,6 +24,7 @@ from dataclasses import replace
 import numpy as np
 
 import lgc
+from lgc.experiment import default_hessian
 from lgc.walks import WalkSettings, progressive_gradient_walk
 
 #: walks x steps per problem: macro walks, Hessian every step (MNIST: gradient only)
@@ -72,9 +73,8 @@ def main(argv=None):
         problem = lgc.load_problem(name)
         walks, steps = SIZES[name]
         walks, steps = args.walks or walks, args.steps or steps
-        hessian = "none" if name == "mnist" else "full"
         settings = WalkSettings(args.loss, args.range, 0.2 * args.range, steps,
-                                hessian=hessian)
+                                hessian=default_hessian(name))
         ref, ms_ref = timed_walks(problem, settings, walks, seed=0)
         out, ms_out = timed_walks(problem, replace(settings, backend=args.backend), walks,
                                   seed=0)

@@ -29,7 +29,7 @@ import numpy as np
 from autograd import grad, hessian
 
 import lgc
-from lgc.experiment import default_chunk_size
+from lgc.experiment import default_chunk_size, default_hessian
 from lgc.network import Architecture, accuracy, forward, loss
 from lgc.walks import WalkSettings, progressive_gradient_walk
 
@@ -51,8 +51,8 @@ def median_time(fn, repeats):
 
 
 def lgc_ms(problem, walks, steps, repeats, backend="numpy"):
-    hess = "none" if problem.name == "mnist" else "full"
-    settings = WalkSettings("sse", 1.0, 0.02, steps, hessian=hess, backend=backend)
+    settings = WalkSettings("sse", 1.0, 0.02, steps, hessian=default_hessian(problem.name),
+                            backend=backend)
     run = lambda: progressive_gradient_walk(problem, settings, range(walks), seed=0)  # noqa
     return 1e3 * median_time(run, repeats) / (walks * steps)
 
@@ -230,7 +230,7 @@ def main(argv=None):
                  if args.whole else float("nan"))
         other = ""
         if args.backend:
-            hess = "none" if problem.name == "mnist" else "full"
+            hess = default_hessian(problem.name)
             n = args.backend_walks or min(4096, default_chunk_size(problem.dim, hess,
                                                                    args.backend))
             other = f" {lgc_ms(problem, n, steps, args.repeats, args.backend):15.4f}"

@@ -114,9 +114,8 @@ def loss_and_grad(Wb, X, T, kind: str, arch: Architecture):
 def _backprop(Wb, X, T, kind, arch):
     """loss_and_grad's results and what the Hessian reuses: S, l'(Z) and l''(Z).
 
-    Written against the array API standard, so that gradient-only walks run
-    in any array library (lgc._arrays); on numpy these are the same operations
-    as ever.
+    Written against the array API standard, so that walks run in any array
+    library (lgc._arrays); on numpy these are the same operations as ever.
     """
     xp = namespace(Wb)
     Wb = xp.asarray(Wb)

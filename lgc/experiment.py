@@ -60,7 +60,7 @@ class SampleConfig:
             problem=self.problem.lower(),
             walks=10 * dim if self.walks is None else int(self.walks),
             steps=default_steps(self.granularity) if self.steps is None else int(self.steps),
-            hessian=self.hessian or _default_hessian(self.problem),
+            hessian=self.hessian or default_hessian(self.problem),
         )
 
     @property
@@ -83,7 +83,7 @@ class SampleConfig:
                             backend=self.backend)
 
 
-def _default_hessian(problem: str) -> str:
+def default_hessian(problem: str) -> str:
     """The paper's curvature: the full Hessian, none for MNIST (Section 5.2)."""
     return "none" if problem.lower() == "mnist" else "full"
 
@@ -97,7 +97,7 @@ def validate(config: SampleConfig) -> None:
         raise ValueError(f"steps must be a positive whole number; got {config.steps!r}")
     WalkSettings(kind=config.loss, init_range=config.init_range, eps=1.0,
                  steps=config.steps or 1, rtol=config.rtol,
-                 hessian=config.hessian or _default_hessian(config.problem),
+                 hessian=config.hessian or default_hessian(config.problem),
                  hessian_every=config.hessian_every, singular=config.singular,
                  precision=config.precision, backend=config.backend)
 
@@ -117,9 +117,10 @@ def default_chunk_size(dim: int, hessian: str, backend: str = "numpy") -> int:
     there the Hessian is built from the dense Jacobian and the intermediates
     of its sums, about 4x more memory a walk (Heart: ~11 MB, 358 walks).
     """
-    per_walk = dim * dim * 8 * 3 if hessian != "none" else dim * 8 * 16
+    curved = hessian != "none"
+    per_walk = dim * dim * 8 * 3 if curved else dim * 8 * 16
     if backend != "numpy":
-        return int(np.clip(4e9 // (per_walk * (4 if hessian != "none" else 1)), 1, 8192))
+        return int(np.clip(4e9 // (per_walk * (4 if curved else 1)), 1, 8192))
     return int(np.clip(100e6 // per_walk, 1, 256))
 
 

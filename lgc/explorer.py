@@ -26,6 +26,7 @@ import time
 
 
 from .basins import WINDOWS, stagnation_trace
+from .experiment import default_hessian
 from .figure_specs import _NAMES
 from .plots import lg_cloud, stagnation_figure
 from .problems import PROBLEMS, load_problem
@@ -161,7 +162,7 @@ class Explorer:
     def settings(self):
         """The problem and WalkSettings the widgets ask for, after the cap."""
         problem = _problem(self.problem.value)
-        hessian = "none" if problem.name == "mnist" else "full"
+        hessian = default_hessian(problem.name)
         walks, steps = capped_size(self.walks.value, self.steps.value, problem.dim, hessian,
                                    self.budget)
         r = float(self.init_range.value)

@@ -342,9 +342,9 @@ def _walk(problem, settings, walk_ids, seed, weights_stride, callback):
     out["curvature"] = np.full((n, steps), -1, dtype=np.int8)
     if weights_stride:
         out["weights"] = np.empty((n, -(-steps // weights_stride), arch.dim))
-    # numpy's Hessians are built into one reused buffer; other libraries' are new arrays
-    H = np.empty((n, d, d)) if settings.hessian != "none" and xp is np else None
     hessians = settings.hessian != "none"
+    # numpy's Hessians are built into one reused buffer; other libraries' are new arrays
+    H = np.empty((n, d, d)) if hessians and xp is np else None
     G, dW = xp.empty_like(W), np.empty(W.shape)  # the step is drawn on the host
     for step in range(steps):
         curved = hessians and step % settings.hessian_every == 0
