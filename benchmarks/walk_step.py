@@ -7,8 +7,8 @@ at a time with autograd.grad, autograd.hessian and numpy.linalg.eigvalsh.
 eigvalsh, written from the equations (optional: `pip install jax`, or the
 `bench` extra; the column reads n/a without it).
 "whole process" times `lgc run` as a user runs it, start-up included.
-The roofline is the flop count of a Heart step over a float64 matmul rate
-measured in this run. Prints medians of repeated runs; machines are noisy.
+"roofline" is a walk-step's flop count (step_flops) over the float64 matmul
+rate of both cores, measured in this run; "x roof" is the whole process over it. Prints medians of repeated runs; machines are noisy.
 ``--backend cupy`` adds a column: the same walk-steps run on a GPU
 (``--backend-walks`` of them at once), the Hessian built densely and its
 curvature counted from eigenvalues there (lgc.derivatives._dense_hessian).
@@ -176,14 +176,27 @@ def matmul_gflops(n=1024, repeats=5):
         return 2 * n ** 3 / median_time(lambda: a @ b, repeats) / 1e9
 
 
-def heart_flops(P=736, d=341, n_in=32, h=10):
-    """Gram matrix (syrk, P d^2), sigma'' term (P (n_in+1)^2 h), two LDL^T (2 d^3 / 3)."""
-    return P * d * d + P * (n_in + 1) ** 2 * h * 2 + 2 * (d ** 3 / 3)
+def hessian_step_flops(P, K, n_in, h, d=None):
+    """A walk-step with the full Hessian's curvature, in flops: the Gram matrix of the
+    Jacobian's non-zero entries (P K rows of (n_in + 1) h + h + 1, symmetric), the
+    sigma'' term (P (n_in+1)^2 h, twice) and two LDL^T of d x d (2 d^3 / 3).
+    For Heart (P = 736, K = 1, 32 inputs, 10 hidden, d = 341) this is issue 4's count."""
+    m1 = (n_in + 1) * h
+    d = m1 + (h + 1) * K if d is None else d
+    return P * K * (m1 + h + 1) ** 2 + 2 * P * (n_in + 1) ** 2 * h + 2 * d ** 3 / 3
 
 
 def mnist_flops(batch=100, n_in=784, h=10):
     """Three products per walk-step: X W1 on the training and the test batch, X^T delta."""
     return 3 * 2 * batch * n_in * h
+
+
+def step_flops(problem):
+    """The flops of one of this problem's walk-steps, as the benchmark runs it."""
+    if problem.name == "mnist":
+        return mnist_flops(problem.batch_size, problem.n_in, problem.hidden)
+    return hessian_step_flops(len(problem.X_train), problem.n_out, problem.n_in,
+                              problem.hidden)
 
 
 def main(argv=None):
@@ -213,8 +226,10 @@ def main(argv=None):
     print(f"lgc {lgc.__version__}, numpy {np.__version__}, "
           f"jax {jax_version or 'not used'}, "
           f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}")
+    rate = 2 * matmul_gflops()  # both cores, as the whole-process column
     print(f"{'problem':9s} {'d':>5s} {'lgc ms':>9s} {'naive ms':>9s} {'jax ms':>9s} "
-          f"{'speed-up':>9s} {'vs jax':>8s} {'lgc run, 2 workers':>19s}"
+          f"{'speed-up':>9s} {'vs jax':>8s} {'lgc run, 2 workers':>19s} "
+          f"{'roofline':>9s} {'x roof':>7s}"
           + (f" {args.backend + ' ms':>15s}" if args.backend else ""))
     for name in args.problems.split(","):
         problem = lgc.load_problem(name)
@@ -228,6 +243,7 @@ def main(argv=None):
         whole = (float(np.median([whole_process_ms(name, *WHOLE[name], workers=2)
                                   for _ in range(args.whole_repeats)]))
                  if args.whole else float("nan"))
+        roof = 1e3 * step_flops(problem) / (rate * 1e9)
         other = ""
         if args.backend:
             hess = default_hessian(problem.name)
@@ -235,9 +251,8 @@ def main(argv=None):
                                                                    args.backend))
             other = f" {lgc_ms(problem, n, steps, args.repeats, args.backend):15.4f}"
         print(f"{name:9s} {problem.dim:5d} {ours:9.3f} {naive:9.2f} {jax_col} "
-              f"{naive / ours:8.1f}x {vs_jax} {whole:19.3f}{other}", flush=True)
-    rate = 2 * matmul_gflops()  # both cores, as the whole-process column
-    roof = 1e3 * heart_flops() / (rate * 1e9)
+              f"{naive / ours:8.1f}x {vs_jax} {whole:19.3f} {roof:9.3g} {whole / roof:6.3g}x"
+              f"{other}", flush=True)
     print(f"\nlgc ms: one process, median of {args.repeats}; lgc run: the whole command "
           f"(start-up, files) with --workers 2, median of {args.whole_repeats}, "
           f"ms per walk-step")
@@ -248,10 +263,15 @@ def main(argv=None):
     else:
         print("jax ms: n/a, " + ("skipped by --no-jax" if not args.jax
                                  else "JAX absent (`pip install jax` to enable)"))
-    print(f"Heart roofline: {heart_flops() / 1e6:.0f} MFLOP per step at {rate:.0f} GFLOP/s "
-          f"(float64 matmul measured now, 2 cores) = {roof:.2f} ms per walk-step; lgc "
-          f"factorises the Hessian restricted to its 291 non-structural directions, "
-          f"{heart_flops(d=291, n_in=27) / 1e6:.0f} MFLOP by the same count")
+    print(f"roofline: a walk-step's flops (Gram matrix of the Jacobian's non-zero "
+          f"entries, sigma'' term, two LDL^T; MNIST: its three input-layer products) at "
+          f"{rate:.0f} GFLOP/s (float64 matmul measured now, 2 cores), ms per walk-step; "
+          f"x roof = lgc run / roofline")
+    heart = hessian_step_flops(736, 1, 32, 10)
+    print(f"Heart roofline: {heart / 1e6:.0f} MFLOP per step at {rate:.0f} GFLOP/s "
+          f"= {1e3 * heart / (rate * 1e9):.2f} ms per walk-step; lgc factorises the "
+          f"Hessian restricted to its 291 non-structural directions, "
+          f"{hessian_step_flops(736, 1, 27, 10) / 1e6:.0f} MFLOP by the same count")
     print(f"MNIST roofline: {mnist_flops() / 1e6:.1f} MFLOP per step (its input-layer "
           f"products) at {rate:.0f} GFLOP/s = {1e3 * mnist_flops() / (rate * 1e9):.3f} ms "
           f"per walk-step in float64, before decoding pixels and drawing batches and steps")

@@ -20,8 +20,25 @@ def test_benchmark_prints_a_row_with_lgc_naive_and_the_roofline(capsys):
     row = next(line for line in out.splitlines() if line.startswith("xor"))
     lgc_ms, naive_ms = (float(x) for x in row.split()[2:4])
     assert 0 < lgc_ms < naive_ms
+    assert float(row.split()[-2]) > 0  # XOR's own roofline, ms per walk-step
     assert "skipped by --no-jax" in out and "Heart roofline" in out
     assert "MNIST roofline: 4.7 MFLOP per step" in out
+
+
+def test_heart_step_is_issue_4s_130_mflop():
+    """Issue 4 counts a Heart walk-step (736 patterns, d = 341) at about 130 MFLOP:
+    the Gram matrix P d^2, the sigma'' term and two LDL^T of 341 x 341."""
+    flops = _load().hessian_step_flops(736, 1, 32, 10)
+    assert flops == 736 * 341 ** 2 + 2 * 736 * 33 ** 2 * 10 + 2 * 341 ** 3 / 3
+    assert 125e6 < flops < 135e6
+
+
+def test_roofline_counts_only_the_jacobians_non_zero_entries_for_several_outputs():
+    """With K outputs a Jacobian row (p, k) touches the input weights and output k's
+    h + 1 weights only: Iris (4 inputs, 4 hidden, 3 outputs) has 20 + 5 of d = 35."""
+    bench = _load()
+    per_pattern = bench.hessian_step_flops(1, 3, 4, 4) - bench.hessian_step_flops(0, 3, 4, 4)
+    assert per_pattern == 3 * (20 + 5) ** 2 + 2 * 5 ** 2 * 4
 
 
 def test_backend_column_times_every_problem_in_that_library(capsys):
