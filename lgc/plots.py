@@ -156,36 +156,14 @@ def lg_cloud(frame: pd.DataFrame, ax_row=None, loss: str = "Et", sqrt_x: bool = 
     """
     if not isinstance(thresholds, (dict, type(None))):
         thresholds = {loss: float(thresholds)}
-    data = _select(frame, thresholds)
-    if unclassified not in ("drop", "pane"):
-        raise ValueError(f"unclassified must be 'drop' or 'pane'; got {unclassified!r}")
-    codes = _class_codes(data["curvature"])  # (N,)
-    dropped = int((codes < 0).sum())
-    if unclassified == "drop" and 0 < dropped < len(codes):
-        data, codes = data[codes >= 0], codes[codes >= 0]
-    else:
-        dropped = 0
+    data, codes, dropped = _classified(_select(frame, thresholds), unclassified)
     panes = _panes(codes)
-    if ax_row is None:
-        ax_row = Figure(figsize=(3.2 * min(ncols, len(panes)), 2.8 * -(-len(panes) // ncols)),
-                        layout="constrained")
-    if hasattr(ax_row, "subplots"):  # a Figure or SubFigure to fill
-        holder, axes = ax_row, _new_axes(ax_row, len(panes), ncols)
-    else:
-        axes = list(np.ravel(ax_row))
-        holder = axes[0].figure
-        if len(axes) < len(panes):
-            raise ValueError(f"ax_row has {len(axes)} axes but the cloud needs {len(panes)} "
-                             f"panes ({', '.join(panes)}); pass more axes or a figure")
+    holder, axes, per_row = _pane_axes(ax_row, panes, ncols)
     x_all, y_all = data[loss].to_numpy(float), data["grad_norm"].to_numpy(float)  # (N,)
     keep = _subsample(len(data), max_points, seed)  # (n,)
     x, y, shown_codes = x_all[keep], y_all[keep], codes[keep]
     colour = data[color_by].to_numpy(float)[keep] if color_by is not None else None
-    norm = None
-    if colour is not None:
-        finite = colour[np.isfinite(colour) & ((colour > 0) if log_color else True)]
-        lo, hi = (finite.min(), finite.max()) if finite.size else (1e-3, 1.0)
-        norm = LogNorm(lo, hi) if log_color else Normalize(lo, hi)
+    norm = _colour_norm(colour, log_color)
     counts, shown, mappable = {}, {}, None
     for ax, name in zip(axes, panes):
         code = CURVATURES.index(name) if name in CURVATURES else -1
@@ -204,32 +182,80 @@ def lg_cloud(frame: pd.DataFrame, ax_row=None, loss: str = "Et", sqrt_x: bool = 
         if sqrt_x:
             _sqrt_scale(ax)
         ax.tick_params(labelsize=7)
-    for ax in axes:
-        _set_limits(ax, x_all, y_all)
-    xlabel = _LABELS.get(loss, loss) + (" (square-root scale)" if sqrt_x else "")
-    per_row = ncols if hasattr(ax_row, "subplots") else len(axes)
-    for i, ax in enumerate(axes):
-        if i + per_row >= len(panes):  # nothing drawn below this pane
-            ax.set_xlabel(xlabel, fontsize=8)
-            ax.xaxis.set_tick_params(labelbottom=True)
-        if i % per_row == 0:
-            ax.set_ylabel("gradient norm", fontsize=8)
+    _label_axes(axes, len(panes), per_row, x_all, y_all,
+                _LABELS.get(loss, loss) + (" (square-root scale)" if sqrt_x else ""))
     if mappable is not None:
-        bar = holder.colorbar(mappable, ax=axes, shrink=0.8)
-        bar.set_label(color_by + (" (log scale)" if log_color else ""), fontsize=8)
-        bar.solids.set_alpha(1)
-        bar.ax.tick_params(labelsize=7)
+        _colour_bar(holder, axes, mappable, color_by + (" (log scale)" if log_color else ""))
     if title:
         holder.suptitle(title, fontsize=10)
     if dropped:
         holder.supxlabel(f"{dropped:,} of {dropped + len(data):,} points have no curvature "
                          f"and are not drawn", fontsize=7, color=_GREY)
-    if thresholds and data.empty:  # say why, rather than leave a blank panel
-        lowest = ", ".join(f"lowest {c} here: {frame[c].min():.3g}" for c in thresholds)
-        bounds = ", ".join(f"{c} < {b:g}" for c, b in thresholds.items())
-        axes[0].text(0.5, 0.5, f"no point with {bounds}\n({lowest})", ha="center",
-                     va="center", transform=axes[0].transAxes, fontsize=8, color=_GREY)
+    if thresholds and data.empty:
+        _say_none_below(axes[0], frame, thresholds)
     return Cloud(tuple(axes), counts, shown, mappable, dropped)
+
+
+def _classified(data: pd.DataFrame, unclassified: str):
+    """(rows, their class codes, how many were dropped for want of a curvature)."""
+    if unclassified not in ("drop", "pane"):
+        raise ValueError(f"unclassified must be 'drop' or 'pane'; got {unclassified!r}")
+    codes = _class_codes(data["curvature"])  # (N,)
+    dropped = int((codes < 0).sum())
+    if unclassified == "drop" and 0 < dropped < len(codes):
+        return data[codes >= 0], codes[codes >= 0], dropped
+    return data, codes, 0
+
+
+def _pane_axes(ax_row, panes: list, ncols: int):
+    """(figure holding the panes, one Axes per pane, panes per row) from what
+    :func:`lg_cloud` was given: nothing, a (sub)figure, or Axes."""
+    if ax_row is None:
+        ax_row = Figure(figsize=(3.2 * min(ncols, len(panes)), 2.8 * -(-len(panes) // ncols)),
+                        layout="constrained")
+    if hasattr(ax_row, "subplots"):  # a Figure or SubFigure to fill
+        return ax_row, _new_axes(ax_row, len(panes), ncols), ncols
+    axes = list(np.ravel(ax_row))
+    if len(axes) < len(panes):
+        raise ValueError(f"ax_row has {len(axes)} axes but the cloud needs {len(panes)} "
+                         f"panes ({', '.join(panes)}); pass more axes or a figure")
+    return axes[0].figure, axes, len(axes)
+
+
+def _colour_norm(colour, log_color: bool):
+    """The colour scale over the drawn values (positive ones on a log scale)."""
+    if colour is None:
+        return None
+    finite = colour[np.isfinite(colour) & ((colour > 0) if log_color else True)]
+    lo, hi = (finite.min(), finite.max()) if finite.size else (1e-3, 1.0)
+    return LogNorm(lo, hi) if log_color else Normalize(lo, hi)
+
+
+def _label_axes(axes, n_panes: int, per_row: int, x_all, y_all, xlabel: str) -> None:
+    """Common limits; x labels under the bottom panes, y labels on the left ones."""
+    for ax in axes:
+        _set_limits(ax, x_all, y_all)
+    for i, ax in enumerate(axes):
+        if i + per_row >= n_panes:  # nothing drawn below this pane
+            ax.set_xlabel(xlabel, fontsize=8)
+            ax.xaxis.set_tick_params(labelbottom=True)
+        if i % per_row == 0:
+            ax.set_ylabel("gradient norm", fontsize=8)
+
+
+def _colour_bar(holder, axes, mappable, label: str) -> None:
+    bar = holder.colorbar(mappable, ax=axes, shrink=0.8)
+    bar.set_label(label, fontsize=8)
+    bar.solids.set_alpha(1)
+    bar.ax.tick_params(labelsize=7)
+
+
+def _say_none_below(ax, frame: pd.DataFrame, thresholds: dict) -> None:
+    """Say why a thresholded pane is empty, rather than leave it blank."""
+    lowest = ", ".join(f"lowest {c} here: {frame[c].min():.3g}" for c in thresholds)
+    bounds = ", ".join(f"{c} < {b:g}" for c, b in thresholds.items())
+    ax.text(0.5, 0.5, f"no point with {bounds}\n({lowest})", ha="center", va="center",
+            transform=ax.transAxes, fontsize=8, color=_GREY)
 
 
 def _marker_style(n: int) -> dict:
