@@ -163,8 +163,26 @@ def _gauss_newton(Xa, C, Sa, d2, m1, out=None):
     ij, _, pair_j = _pair_index(h)
     U = Xa[:, ia] * Xa[:, ib]  # (P, A1(A1+1)/2)
     DC = d2[..., None] * C  # (n, P, K, h)
-    V = np.empty((n, P, len(ij)))  # (n, P, h(h+1)/2): sum_k DC_pkj C_pkl, j <= l
-    # pairs (j, j..h-1) are consecutive in V: filled by slices, not by a gather
+    # one product per walk (a stacked matmul), never across walks: a walk's
+    # rounding must not depend on which walks share its batch
+    M = U.T @ _hidden_pairs(DC, C)  # (n, pairs a, pairs j)
+    d = m1 + H1 * K
+    G = np.empty((n, d, d)) if out is None else out  # every entry is written below
+    # Entry ((a, j), (b, l)) of the block is M[pair(a, b), pair(j, l)]: one flat
+    # index, gathered walk by walk so that source and result stay in cache.
+    flat = (pair_a[:, None, :, None] * len(ij) + pair_j[None, :, None, :]).reshape(m1, m1)
+    for i in range(n):
+        np.take(M[i], flat, out=G[i, :m1, :m1])
+    _output_blocks(G, Xa, DC, Sa, d2, m1)
+    return G
+
+
+def _hidden_pairs(DC, C):
+    """V (n, P, h(h+1)/2): sum_k D_pk c_pkj c_pkl for the pairs j <= l, in
+    _pair_index's order, where the pairs (j, j..h-1) are consecutive: filled by
+    slices, not by a gather."""
+    n, P, K, h = C.shape
+    V = np.empty((n, P, h * (h + 1) // 2))
     if K > 1:  # a (h, K) x (K, h) product per pattern sums over the outputs
         F = np.matmul(DC.transpose(0, 1, 3, 2), C)  # (n, P, h, h)
     start = 0
@@ -175,16 +193,13 @@ def _gauss_newton(Xa, C, Sa, d2, m1, out=None):
         else:
             np.multiply(DC[:, :, 0, j, None], C[:, :, 0, j:], out=pairs)
         start += h - j
-    # one product per walk (a stacked matmul), never across walks: a walk's
-    # rounding must not depend on which walks share its batch
-    M = U.T @ V  # (n, pairs a, pairs j)
-    d = m1 + H1 * K
-    G = np.empty((n, d, d)) if out is None else out  # every entry is written below
-    # Entry ((a, j), (b, l)) of the block is M[pair(a, b), pair(j, l)]: one flat
-    # index, gathered walk by walk so that source and result stay in cache.
-    flat = (pair_a[:, None, :, None] * len(ij) + pair_j[None, :, None, :]).reshape(m1, m1)
-    for i in range(n):
-        np.take(M[i], flat, out=G[i, :m1, :m1])
+    return V
+
+
+def _output_blocks(G, Xa, DC, Sa, d2, m1):
+    """Fill the Gauss-Newton blocks of G (n, d, d) that involve output weights."""
+    n, _, K, h = DC.shape
+    A1, H1 = Xa.shape[1], Sa.shape[-1]
     # input-output block: sum_p D_pk (x~_pa c_pkj) s~_pl at row (a, j), column (l, k)
     G12 = G[:, :m1, m1:].reshape(n, A1, h, H1, K)  # a view into G
     for j in range(h):
@@ -197,7 +212,6 @@ def _gauss_newton(Xa, C, Sa, d2, m1, out=None):
     for k in range(K):
         G22.reshape(n, H1, K, H1, K)[:, :, k, :, k] = \
             Sa.transpose(0, 2, 1) @ (d2[:, :, k, None] * Sa)
-    return G
 
 
 def input_basis(X):
