@@ -322,26 +322,41 @@ def progressive_gradient_walk(problem, settings: WalkSettings, walk_ids, seed: i
         return _walk(problem, settings, walk_ids, seed, weights_stride, callback)
 
 
+def _data(problem, seed: int, walk_ids, tile: int, dtype, xp):
+    """draw(walks) -> (X_train, T_train, X_test, T_test) those walks see at this
+    step: their own mini-batches (MNIST, from the walks' batch streams), else
+    the whole data set, converted once."""
+    size = getattr(problem, "batch_size", None)
+    if size:
+        rngs = walk_rngs(seed, walk_ids, _BATCH_STREAM)
+        return _Batches(problem, rngs, size, tile, dtype, xp).draw
+    full = tuple(xp.asarray(np.asarray(a, dtype)) for a in (
+        problem.X_train, problem.T_train, problem.X_test, problem.T_test))
+    return lambda walks: full
+
+
+def _records(n: int, steps: int, d: int, weights_stride: int | None) -> dict:
+    """Empty records of n walks of ``steps`` points (curvature -1: not computed)."""
+    out = {name: np.empty((n, steps)) for name in RECORDS[:-1]}
+    out["curvature"] = np.full((n, steps), -1, dtype=np.int8)
+    if weights_stride:
+        out["weights"] = np.empty((n, -(-steps // weights_stride), d))
+    return out
+
+
 def _walk(problem, settings, walk_ids, seed, weights_stride, callback):
     arch = Architecture(problem.n_in, problem.hidden, problem.n_out)
     xp = backend(settings.backend)
     walk_ids = np.asarray(walk_ids, dtype=np.int64)
     n, steps = len(walk_ids), int(settings.steps)
     rngs = walk_rngs(seed, walk_ids)
-    size = getattr(problem, "batch_size", None)
     dtype = np.dtype(settings.precision)
     walk_tiles = tiles(n, problem, dtype.itemsize, None if xp is np else _DEVICE_TILE_BYTES)
-    batches = (_Batches(problem, walk_rngs(seed, walk_ids, _BATCH_STREAM), size,
-                        walk_tiles[0].stop, dtype, xp) if size else None)
-    full = None if batches is not None else tuple(xp.asarray(np.asarray(a, dtype)) for a in (
-        problem.X_train, problem.T_train, problem.X_test, problem.T_test))
+    draw = _data(problem, seed, walk_ids, walk_tiles[0].stop, dtype, xp)
     W = xp.asarray(initial_points(rngs, arch.dim, settings.init_range))
     basis, flat, d = _curvature_setup(problem, settings, arch)
     basis = None if basis is None else xp.asarray(basis)
-    out = {name: np.empty((n, steps)) for name in RECORDS[:-1]}
-    out["curvature"] = np.full((n, steps), -1, dtype=np.int8)
-    if weights_stride:
-        out["weights"] = np.empty((n, -(-steps // weights_stride), arch.dim))
+    out = _records(n, steps, arch.dim, weights_stride)
     hessians = settings.hessian != "none"
     # numpy's Hessians are built into one reused buffer; other libraries' are new arrays
     H = np.empty((n, d, d)) if hessians and xp is np else None
@@ -349,9 +364,8 @@ def _walk(problem, settings, walk_ids, seed, weights_stride, callback):
     for step in range(steps):
         curved = hessians and step % settings.hessian_every == 0
         for t in walk_tiles:
-            data = full if batches is None else batches.draw(t)
             Et, Eg, Ct, Cg, G[t, :], Ht, Xt = _evaluate(
-                W[t, :], data, arch, settings, curved, None if H is None else H[t], basis)
+                W[t, :], draw(t), arch, settings, curved, None if H is None else H[t], basis)
             norm = xp.sqrt(xp.sum(G[t, :] * G[t, :], axis=1))  # numpy's linalg.norm, bit for bit
             for name, value in zip(RECORDS, (Et, Eg, Ct, Cg, norm)):
                 out[name][t, step] = to_numpy(value)
