@@ -87,6 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--backend", choices=BACKENDS, default="numpy",
                      help="array library of the walks: numpy (default), or cupy on an "
                           "NVIDIA GPU (use --workers 1; curvature from eigenvalues there)")
+    run.add_argument("--eigenvalues", action="store_true",
+                     help="also record the Hessian's extreme eigenvalues and eigenvalue "
+                          "counts at every classified point (columns lambda_min, "
+                          "lambda_max, n_pos, n_neg, n_zero; eigvalsh, ~2x slower)")
     run.add_argument("--hessian-every", type=_positive_int, default=1,
                      help="classify curvature at every k-th step only (default 1: all)")
     run.add_argument("--workers", type=_positive_int, default=min(os.cpu_count() or 1, 4),
@@ -137,7 +141,7 @@ def _cmd_run(args) -> int:
                           seed=args.seed, split_seed=args.split_seed, hessian=args.hessian,
                           rtol=args.rtol, hessian_every=args.hessian_every,
                           singular=args.singular, precision=args.precision,
-                          backend=args.backend)
+                          backend=args.backend, eigenvalues=args.eigenvalues)
     sample = run_sample(config, args.out, chunk_size=args.chunk_size, workers=args.workers,
                         weights_stride=args.weights_stride if args.save_weights else None,
                         progress=not args.quiet, scheduler=args.scheduler)

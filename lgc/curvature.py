@@ -240,14 +240,58 @@ def curvature(H, mode: str = "full", sizes=None, rtol: float = DEFAULT_RTOL,
     (bool, n) marks points singular whatever their eigenvalues: the float32
     emulation of :func:`float32_dead_units`, used with ``rtol=0``.
     """
+    H = _classified_matrix(H, mode, sizes)
+    n_pos, n_neg, n_zero = inertia(H, zero_tolerance(H, rtol), method)
+    return _codes(n_pos, n_neg, np.maximum(n_zero - n_structural, 0), dead)
+
+
+#: what :func:`spectrum` reports of each Hessian, beside its curvature code
+SPECTRUM = ("lambda_min", "lambda_max", "n_pos", "n_neg", "n_zero")
+
+
+def spectrum(H, mode: str = "full", sizes=None, rtol: float = DEFAULT_RTOL,
+             n_structural: int = 0, dead=None):
+    """Curvature codes, as :func:`curvature`, and the eigenvalues they rest on.
+
+    The classes come from all eigenvalues (eigvalsh) rather than from LDL^T
+    inertia: the same counts, but for an eigenvalue within rounding of the
+    tolerance, which either may put on the other side.
+
+    Returns
+    -------
+    codes : int8 array (n,)
+    summary : dict of numpy arrays (n,)
+        "lambda_min", "lambda_max": the extreme eigenvalues of the matrix
+        classified (the block-diagonal one in "blocks" mode); "n_pos",
+        "n_neg", "n_zero": its eigenvalues above tol, below -tol and within,
+        ``n_structural`` of the zeros discounted, so that
+        ``classify(n_pos, n_neg, n_zero)`` is the code (but for ``dead`` points).
+    """
+    H = _classified_matrix(H, mode, sizes)
+    xp = namespace(H)
+    lam = xp.linalg.eigvalsh(H)  # ascending
+    tol = xp.asarray(zero_tolerance(H, rtol), dtype=H.dtype)[:, None]
+    n_pos = to_numpy(xp.sum(xp.astype(lam > tol, xp.int64), axis=1))
+    n_neg = to_numpy(xp.sum(xp.astype(lam < -tol, xp.int64), axis=1))
+    n_zero = np.maximum(H.shape[-1] - n_pos - n_neg - n_structural, 0)
+    summary = dict(zip(SPECTRUM, (to_numpy(lam[:, 0]), to_numpy(lam[:, -1]),
+                                  n_pos, n_neg, n_zero)))
+    return _codes(n_pos, n_neg, n_zero, dead), summary
+
+
+def _classified_matrix(H, mode, sizes):
+    """H itself (mode "full") or its per-tensor diagonal blocks (mode "blocks")."""
     if mode == "blocks":
         if sizes is None:
             raise ValueError("mode='blocks' needs the tensor sizes (W1, b1, W2, b2)")
-        H = block_diagonal(H, sizes)
-    elif mode != "full":
+        return block_diagonal(H, sizes)
+    if mode != "full":
         raise ValueError(f"unknown Hessian mode {mode!r}: choose 'full' or 'blocks'")
-    n_pos, n_neg, n_zero = inertia(H, zero_tolerance(H, rtol), method)
-    code = classify(n_pos, n_neg, np.maximum(n_zero - n_structural, 0))
+    return H
+
+
+def _codes(n_pos, n_neg, n_zero, dead):
+    code = classify(n_pos, n_neg, n_zero)
     if dead is not None:
         code[np.asarray(dead)] = SINGULAR
     return code

@@ -52,6 +52,7 @@ class SampleConfig:
     singular: str = "tolerance"
     precision: str = "float64"
     backend: str = "numpy"
+    eigenvalues: bool = False
 
     def resolved(self, dim: int) -> "SampleConfig":
         """Fill the defaults that depend on the problem."""
@@ -70,6 +71,7 @@ class SampleConfig:
         tag += "-blocks" if self.hessian == "blocks" else ""
         tag += "" if self.precision == "float64" else f"-{self.precision}"
         tag += "" if self.backend == "numpy" else f"-{self.backend}"
+        tag += "-eigenvalues" if self.eigenvalues else ""
         return (f"{self.problem.lower()}-{self.loss}-r{r}-{self.granularity}"
                 f"-seed{self.seed}-split{self.split_seed}{tag}")
 
@@ -80,7 +82,7 @@ class SampleConfig:
                             hessian_every=self.hessian_every,
                             discount_structural=self.discount_structural,
                             singular=self.singular, precision=self.precision,
-                            backend=self.backend)
+                            backend=self.backend, eigenvalues=self.eigenvalues)
 
 
 def default_hessian(problem: str) -> str:
@@ -99,7 +101,8 @@ def validate(config: SampleConfig) -> None:
                  steps=config.steps or 1, rtol=config.rtol,
                  hessian=config.hessian or default_hessian(config.problem),
                  hessian_every=config.hessian_every, singular=config.singular,
-                 precision=config.precision, backend=config.backend)
+                 precision=config.precision, backend=config.backend,
+                 eigenvalues=config.eigenvalues)
 
 
 def chunks(n_walks: int, size: int):
@@ -210,7 +213,12 @@ def _prepare(config: SampleConfig, out_dir, chunk_size, workers, weights_stride)
             return _Job(sample, config, meta, None, 0)
         raise FileExistsError(f"{sample.sidecar} holds a different run of {config.name}; "
                               f"choose another output folder or delete it")
-    sample.start({k: meta[k] for k in ("config", "weights_stride")})
+    stamp = {k: meta[k] for k in ("config", "weights_stride")}
+    earlier = sample.started()
+    if (earlier and earlier.get("weights_stride") == weights_stride
+            and _same_config(earlier.get("config"), meta["config"])):
+        stamp = earlier  # begun by an older lgc, before fields with defaults were added
+    sample.start(stamp)
     size = chunk_size or chunk_walks(problem.dim, config.hessian, config.walks, workers,
                                      config.backend)
     done = sample.done_chunks()

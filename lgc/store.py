@@ -3,8 +3,10 @@
 Layout of a sample named NAME in a results folder::
 
     NAME.parquet        one row per (walk, step): walk, step, Et, Eg, Ct, Cg,
-                        grad_norm, curvature; the provenance also sits in the
-                        file's schema metadata under the key "lgc"
+                        grad_norm, curvature (and with --eigenvalues
+                        lambda_min, lambda_max, n_pos, n_neg, n_zero); the
+                        provenance also sits in the file's schema metadata
+                        under the key "lgc"
     NAME.json           the sidecar: config, seed, data hashes, lgc version,
                         timings, notes; written last, so its presence means
                         the sample is complete
@@ -28,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .curvature import CURVATURES
+from .curvature import CURVATURES, SPECTRUM
 
 COLUMNS = ("walk", "step", "Et", "Eg", "Ct", "Cg", "grad_norm", "curvature")
 
@@ -80,6 +82,9 @@ def records_frame(records: dict, walk_ids) -> pd.DataFrame:
         frame[name] = records[name].reshape(-1)
     frame["curvature"] = pd.Categorical.from_codes(
         records["curvature"].reshape(-1).astype(np.int64), categories=list(CURVATURES))
+    for name in SPECTRUM:  # recorded when the walks were asked for eigenvalues
+        if name in records:
+            frame[name] = records[name].reshape(-1)
     return frame
 
 
@@ -135,6 +140,11 @@ class Sample:
         if self._frame is None:
             self._frame = read_parquet(self.parquet)
         return self._frame
+
+    def started(self) -> dict | None:
+        """The config an unfinished run of this sample was started with, if any."""
+        stamp = self.parts / "config.json"
+        return read_json(stamp) if stamp.exists() else None
 
     def start(self, config: dict) -> None:
         """Open the parts folder for ``config``; refuse one left by another config."""

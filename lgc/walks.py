@@ -22,8 +22,8 @@ import numpy as np
 from . import derivatives
 from ._arrays import backend, check_backend, namespace, to_numpy
 from ._runtime import keep_freed_memory
-from .curvature import (DEFAULT_RTOL, HESSIAN_MODES, SINGULAR_TESTS, curvature,
-                        float32_dead_units, structural_zeros)
+from .curvature import (DEFAULT_RTOL, HESSIAN_MODES, SINGULAR_TESTS, SPECTRUM, curvature,
+                        float32_dead_units, spectrum, structural_zeros)
 from .network import LOSSES, Architecture, accuracy
 from threadpoolctl import threadpool_limits
 
@@ -77,6 +77,10 @@ class WalkSettings:
         numpy stream on the host; the library's own exp and matrix products
         round differently in the last bits, and its curvature classes come
         from eigenvalues (lgc.curvature.inertia), not LDL^T.
+    eigenvalues : also record, at every point with a curvature, the extreme
+        eigenvalues of the Hessian classified and its eigenvalue counts
+        (lgc.curvature.SPECTRUM); the classes then come from eigvalsh, not
+        LDL^T (about 2x slower for Heart)
     """
 
     kind: str
@@ -90,6 +94,7 @@ class WalkSettings:
     singular: str = "tolerance"
     precision: str = "float64"
     backend: str = "numpy"
+    eigenvalues: bool = False
 
     def __post_init__(self):
         if self.singular not in SINGULAR_TESTS:
@@ -116,6 +121,9 @@ class WalkSettings:
             raise ValueError(f"precision 'float32' is for gradient-only walks; got "
                              f"hessian={self.hessian!r}: use hessian='none' or 'float64'")
         check_backend(self.backend)
+        if self.eigenvalues and self.hessian == "none":
+            raise ValueError("eigenvalues=True needs a Hessian; got hessian='none': use "
+                             "'full' or 'blocks'")
 
 
 def walk_rngs(seed: int, walk_ids, stream: int = _INIT_STREAM):
@@ -260,15 +268,19 @@ def _evaluate(W, data, arch, settings, curved=False, out=None, basis=None):
 
 
 def _classify(W, H, X, arch, settings, n_structural):
-    """Curvature codes of the current points, by the chosen singular test."""
+    """Curvature codes of the current points, by the chosen singular test, and with
+    ``settings.eigenvalues`` the summary of their spectra (else None)."""
+    dead = None
     if settings.singular == "tolerance":
         # the tolerance of the whole d x d Hessian, also when H is its restriction
         rtol = arch.dim * np.finfo(float).eps if settings.rtol is None else settings.rtol
-        return curvature(H, settings.hessian, arch.tensor_sizes, rtol,
-                         n_structural=n_structural)
-    A, Z = derivatives.preactivations(W, X, arch)
-    return curvature(H, settings.hessian, arch.tensor_sizes, 0.0, n_structural=n_structural,
-                     dead=float32_dead_units(to_numpy(A), to_numpy(Z)))
+    else:
+        A, Z = derivatives.preactivations(W, X, arch)
+        rtol, dead = 0.0, float32_dead_units(to_numpy(A), to_numpy(Z))
+    if settings.eigenvalues:
+        return spectrum(H, settings.hessian, arch.tensor_sizes, rtol, n_structural, dead)
+    return curvature(H, settings.hessian, arch.tensor_sizes, rtol,
+                     n_structural=n_structural, dead=dead), None
 
 
 def _curvature_setup(problem, settings, arch):
@@ -312,8 +324,9 @@ def progressive_gradient_walk(problem, settings: WalkSettings, walk_ids, seed: i
     -------
     dict of arrays with the walks on axis 0: "Et", "Eg", "Ct", "Cg",
     "grad_norm" (walks, steps) float64, "curvature" (walks, steps) int8
-    (-1 when not computed), and "weights" (walks, ceil(steps/stride), d)
-    when asked for.
+    (-1 when not computed), with ``settings.eigenvalues`` "lambda_min",
+    "lambda_max" float64 (NaN) and "n_pos", "n_neg", "n_zero" int16 (-1), and
+    "weights" (walks, ceil(steps/stride), d) when asked for.
     """
     keep_freed_memory()
     # Small batched products and LAPACK calls run faster on one BLAS thread than
@@ -335,10 +348,15 @@ def _data(problem, seed: int, walk_ids, tile: int, dtype, xp):
     return lambda walks: full
 
 
-def _records(n: int, steps: int, d: int, weights_stride: int | None) -> dict:
-    """Empty records of n walks of ``steps`` points (curvature -1: not computed)."""
+def _records(n: int, steps: int, d: int, weights_stride: int | None,
+             eigenvalues: bool = False) -> dict:
+    """Empty records of n walks of ``steps`` points (curvature -1: not computed;
+    so are the eigenvalues' NaN and their counts' -1)."""
     out = {name: np.empty((n, steps)) for name in RECORDS[:-1]}
     out["curvature"] = np.full((n, steps), -1, dtype=np.int8)
+    if eigenvalues:
+        out.update({name: np.full((n, steps), np.nan) for name in SPECTRUM[:2]})
+        out.update({name: np.full((n, steps), -1, dtype=np.int16) for name in SPECTRUM[2:]})
     if weights_stride:
         out["weights"] = np.empty((n, -(-steps // weights_stride), d))
     return out
@@ -356,7 +374,7 @@ def _walk(problem, settings, walk_ids, seed, weights_stride, callback):
     W = xp.asarray(initial_points(rngs, arch.dim, settings.init_range))
     basis, flat, d = _curvature_setup(problem, settings, arch)
     basis = None if basis is None else xp.asarray(basis)
-    out = _records(n, steps, arch.dim, weights_stride)
+    out = _records(n, steps, arch.dim, weights_stride, settings.eigenvalues)
     hessians = settings.hessian != "none"
     # numpy's Hessians are built into one reused buffer; other libraries' are new arrays
     H = np.empty((n, d, d)) if hessians and xp is np else None
@@ -370,7 +388,10 @@ def _walk(problem, settings, walk_ids, seed, weights_stride, callback):
             for name, value in zip(RECORDS, (Et, Eg, Ct, Cg, norm)):
                 out[name][t, step] = to_numpy(value)
             if curved:
-                out["curvature"][t, step] = _classify(W[t, :], Ht, Xt, arch, settings, flat)
+                code, summary = _classify(W[t, :], Ht, Xt, arch, settings, flat)
+                out["curvature"][t, step] = code
+                for name, value in (summary or {}).items():
+                    out[name][t, step] = value
         if weights_stride and step % weights_stride == 0:
             out["weights"][:, step // weights_stride] = to_numpy(W)
         W += progressive_step(rngs, G, settings.eps, out=dW)

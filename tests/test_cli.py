@@ -50,6 +50,29 @@ def test_run_on_another_array_backend_names_it_in_the_file_and_its_config(tmp_pa
     assert json.loads(sidecar.read_text())["config"]["backend"] == "array_api_strict"
 
 
+def test_run_with_eigenvalues_stores_them_beside_the_records_under_their_own_name(
+        tmp_path):
+    """lgc run --eigenvalues: the sample's Parquet has the spectrum columns, its name
+    and config say so, and it is read back like any other sample."""
+    import json
+    import pandas as pd
+    assert main(RUN + ["--eigenvalues", "--workers", "1", "--out", str(tmp_path)]) == 0
+    name = "xor-sse-r1-macro-seed0-split0-eigenvalues"
+    frame = pd.read_parquet(tmp_path / f"{name}.parquet")
+    assert {"lambda_min", "lambda_max", "n_pos", "n_neg", "n_zero"} <= set(frame.columns)
+    assert (frame["lambda_min"] <= frame["lambda_max"]).all() and len(frame) == 4 * 100
+    assert json.loads((tmp_path / f"{name}.json").read_text())["config"]["eigenvalues"]
+    assert main(["basins", str(tmp_path)]) == 0
+
+
+def test_eigenvalues_without_a_hessian_fail_with_one_line(tmp_path, capsys):
+    """--eigenvalues with --hessian none is refused before any work, saying why."""
+    assert main(RUN + ["--hessian", "none", "--eigenvalues", "--out", str(tmp_path)]) != 0
+    err = capsys.readouterr().err.strip()
+    assert "eigenvalues=True needs a Hessian; got hessian='none'" in err
+    assert len(err.splitlines()) == 1 and not any(tmp_path.iterdir())
+
+
 def test_basins_on_an_empty_folder_fails_clearly(tmp_path, capsys):
     """lgc basins on a folder with no samples exits 1 and says why."""
     assert main(["basins", str(tmp_path)]) == 1

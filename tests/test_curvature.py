@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from lgc.curvature import (CURVATURES, block_diagonal, classify, curvature, inertia,
-                           zero_tolerance)
+                           spectrum, zero_tolerance)
 
 
 def _sym(eigs, rng):
@@ -47,6 +47,31 @@ def test_ldl_inertia_equals_eigenvalue_counts(d):
     tol = zero_tolerance(H, 1e-6)
     for a, b in zip(inertia(H.copy(), tol, "ldl"), inertia(H.copy(), tol, "eigh")):
         np.testing.assert_array_equal(a, b)
+
+
+def test_spectrum_reports_the_planted_extreme_eigenvalues_and_counts():
+    """Matrices built as Q diag(lambda) Q^T give back their extremes and sign counts,
+    and the same classes as the LDL^T test."""
+    rng = np.random.default_rng(5)
+    planted = [np.array([3.0, 1.0, 0.5, 2.0]), np.array([-1.0, 2.0, 0.0, 4.0]),
+               np.array([-3.0, -1.0, -2.0, -0.5])]
+    H = np.stack([_sym(eigs, rng) for eigs in planted])
+    codes, summary = spectrum(H)
+    assert [CURVATURES[c] for c in codes] == ["convex", "singular", "concave"]
+    np.testing.assert_array_equal(codes, curvature(H.copy(), method="ldl"))
+    np.testing.assert_allclose(summary["lambda_min"], [0.5, -1.0, -3.0], atol=1e-12)
+    np.testing.assert_allclose(summary["lambda_max"], [3.0, 4.0, -0.5], atol=1e-12)
+    assert list(summary["n_pos"]) == [4, 2, 0] and list(summary["n_neg"]) == [0, 1, 4]
+    assert list(summary["n_zero"]) == [0, 1, 0]
+
+
+def test_spectrum_discounts_structural_zeros_as_curvature_does():
+    """With n_structural zeros discounted, a saddle with two exact zeros is a saddle
+    again, and its counts leave them out."""
+    H = _sym(np.array([2.0, -1.0, 0.0, 0.0]), np.random.default_rng(6))[None]
+    codes, summary = spectrum(H, n_structural=2)
+    assert CURVATURES[codes[0]] == "saddle" == _name(H[0], n_structural=2)
+    assert (summary["n_pos"][0], summary["n_neg"][0], summary["n_zero"][0]) == (1, 1, 0)
 
 
 def test_blocks_mode_ignores_off_diagonal_blocks():

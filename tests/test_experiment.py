@@ -85,6 +85,30 @@ def test_leftover_parts_of_another_config_are_refused(tmp_path, monkeypatch):
         run_sample(replace(CFG, steps=21), tmp_path, progress=False)
 
 
+def test_a_run_begun_before_a_config_field_existed_resumes(tmp_path, monkeypatch):
+    """Parts stamped by an older lgc, whose config lacks a field added since (here
+    eigenvalues, default False), are this config's: the run resumes from them."""
+    real = experiment._run_chunk
+    calls = []
+
+    def crash_on_second(config, ids, stride, callback=None):
+        calls.append(int(ids[0]))
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(config, ids, stride, callback)
+
+    monkeypatch.setattr(experiment, "_run_chunk", crash_on_second)
+    with pytest.raises(KeyboardInterrupt):
+        run_sample(CFG, tmp_path, chunk_size=5, progress=False)
+    stamp = tmp_path / f"{CFG.name}.parts" / "config.json"
+    old = json.loads(stamp.read_text())
+    del old["config"]["eigenvalues"]
+    stamp.write_text(json.dumps(old))
+    monkeypatch.setattr(experiment, "_run_chunk", real)
+    resumed = run_sample(CFG, tmp_path, chunk_size=5, progress=False)
+    assert resumed.meta()["timings"]["walks_run"] == 5
+
+
 def test_saved_weights_are_named_by_walks_and_strided(tmp_path):
     """--save-weights stores (walks, steps/stride, d) arrays named by their walk range."""
     sample = run_sample(CFG, tmp_path, chunk_size=4, weights_stride=5, progress=False)

@@ -4,6 +4,7 @@ import pytest
 
 from lgc import load_problem
 from lgc.curvature import CURVATURES
+from lgc.curvature import classify
 from lgc.network import loss, loss_grad
 from lgc.walks import WalkSettings, progressive_gradient_walk, progressive_step, step_size
 
@@ -65,6 +66,71 @@ def test_records_equal_an_independent_recomputation_from_saved_weights():
                 float(loss(w, XOR.X_train, XOR.T_train, "ce")), rel=1e-12)
             assert out["grad_norm"][walk, step] == pytest.approx(
                 np.linalg.norm(loss_grad(w, XOR.X_train, XOR.T_train, "ce")), rel=1e-10)
+
+
+def test_recorded_eigenvalues_are_those_of_autograds_hessian_at_the_saved_points():
+    """With eigenvalues=True the extreme eigenvalues at each point are eigvalsh's of
+    autograd's Hessian there (Iris, 3 outputs: the structured build is checked too)."""
+    from autograd import hessian
+    iris = load_problem("iris")
+    out = progressive_gradient_walk(iris, _settings(steps=6, eigenvalues=True), range(2),
+                                    seed=1, weights_stride=1)
+    for walk in range(2):
+        for step, w in enumerate(out["weights"][walk]):
+            lam = np.linalg.eigvalsh(hessian(loss)(w, iris.X_train, iris.T_train, "sse"))
+            scale = np.abs(lam).max()
+            assert abs(out["lambda_min"][walk, step] - lam[0]) < 1e-10 * scale
+            assert abs(out["lambda_max"][walk, step] - lam[-1]) < 1e-10 * scale
+
+
+def test_heart_eigenvalues_from_its_row_space_are_the_full_hessians_but_its_zeros():
+    """Heart's Hessian is classified restricted to the 291 directions that change the
+    network; its extremes and sign counts are those of autograd's full 341 x 341
+    Hessian, whose 50 structural zeros are left out."""
+    from autograd import hessian
+    heart = load_problem("heart")
+    out = progressive_gradient_walk(heart, _settings(steps=2, eigenvalues=True), [0],
+                                    seed=0, weights_stride=1)
+    for step, w in enumerate(out["weights"][0]):
+        H = hessian(loss)(w, heart.X_train, heart.T_train, "sse")
+        lam = np.linalg.eigvalsh(H)
+        tol = heart.dim * np.finfo(float).eps * np.linalg.norm(H)
+        assert out["lambda_min"][0, step] == pytest.approx(lam[0], rel=1e-9)
+        assert out["lambda_max"][0, step] == pytest.approx(lam[-1], rel=1e-9)
+        assert out["n_pos"][0, step] == np.sum(lam > tol)
+        assert out["n_neg"][0, step] == np.sum(lam < -tol)
+        assert out["n_pos"][0, step] + out["n_neg"][0, step] + out["n_zero"][0, step] == 291
+
+
+def test_recorded_eigenvalue_counts_give_the_recorded_class_and_add_up_to_d():
+    """n_pos + n_neg + n_zero = d at every point, and classify() of them is its class."""
+    out = progressive_gradient_walk(XOR, _settings(init_range=10.0, eps=0.2, steps=60,
+                                                   eigenvalues=True), range(4), seed=3)
+    counts = [out[k] for k in ("n_pos", "n_neg", "n_zero")]
+    assert np.all(sum(counts) == 9)
+    np.testing.assert_array_equal(classify(*counts), out["curvature"])
+
+
+def test_asking_for_eigenvalues_leaves_the_walks_and_their_classes_unchanged():
+    """The eigenvalues are extra records: the same walks, and the same classes as
+    LDL^T's (Iris, d = 35, is classified by LDL^T by default), saddles and singular
+    points included."""
+    iris = load_problem("iris")
+    kw = dict(init_range=10.0, eps=2.0, steps=100)
+    plain = progressive_gradient_walk(iris, _settings(**kw), range(6), seed=3)
+    more = progressive_gradient_walk(iris, _settings(**kw, eigenvalues=True), range(6),
+                                     seed=3)
+    assert {CURVATURES[c] for c in np.unique(plain["curvature"])} >= {"saddle", "singular"}
+    for name in ("Et", "Eg", "Ct", "Cg", "grad_norm", "curvature"):
+        np.testing.assert_array_equal(plain[name], more[name])
+    assert "lambda_min" not in plain and np.all(np.isfinite(more["lambda_min"]))
+
+
+def test_eigenvalues_without_a_hessian_are_rejected():
+    """eigenvalues=True with hessian='none' is an error naming both."""
+    with pytest.raises(ValueError, match=r"eigenvalues=True needs a Hessian; got "
+                                         r"hessian='none'"):
+        _settings(hessian="none", eigenvalues=True)
 
 
 def test_consecutive_points_differ_by_at_most_eps_per_dimension():
