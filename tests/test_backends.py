@@ -107,6 +107,18 @@ def test_the_authors_curvature_variants_run_in_a_standard_library(mode, singular
     np.testing.assert_array_equal(out["curvature"], ref["curvature"])
 
 
+def test_eigenvalue_records_in_a_standard_library_match_numpys():
+    """eigenvalues=True there: the same counts, and the extremes to rounding."""
+    settings = WalkSettings("sse", 10, 2.0, 20, eigenvalues=True)
+    ref = progressive_gradient_walk(IRIS, settings, range(4), seed=6)
+    out = progressive_gradient_walk(IRIS, replace(settings, backend="array_api_strict"),
+                                    range(4), seed=6)
+    for name in ("curvature", "n_pos", "n_neg", "n_zero"):
+        np.testing.assert_array_equal(out[name], ref[name])
+    for name in ("lambda_min", "lambda_max"):
+        np.testing.assert_allclose(out[name], ref[name], rtol=1e-9)
+
+
 def test_ldl_inertia_refuses_another_librarys_arrays_and_names_the_way_out():
     """LDL^T is LAPACK's dsytrf: numpy only; eigenvalues serve everywhere."""
     H = xps.asarray(np.eye(30)[None])
