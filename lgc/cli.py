@@ -90,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--eigenvalues", action="store_true",
                      help="also record the Hessian's extreme eigenvalues and eigenvalue "
                           "counts at every classified point (columns lambda_min, "
-                          "lambda_max, n_pos, n_neg, n_zero; eigvalsh, ~2x slower)")
+                          "lambda_max, n_pos, n_neg, n_zero; eigvalsh: 1.3-1.4x the time)")
     run.add_argument("--hessian-every", type=_positive_int, default=1,
                      help="classify curvature at every k-th step only (default 1: all)")
     run.add_argument("--workers", type=_positive_int, default=min(os.cpu_count() or 1, 4),

@@ -48,6 +48,8 @@ CURVATURES = ("convex", "concave", "saddle", "singular")
 CONVEX, CONCAVE, SADDLE, SINGULAR = range(4)
 HESSIAN_MODES = ("full", "blocks", "none")
 DEFAULT_RTOL = None  # None: d * float64 eps, the numerical-rank convention
+#: what :func:`spectrum` reports of each Hessian, beside its curvature code
+SPECTRUM = ("lambda_min", "lambda_max", "n_pos", "n_neg", "n_zero")
 
 
 def classify(n_pos, n_neg, n_zero):
@@ -243,10 +245,6 @@ def curvature(H, mode: str = "full", sizes=None, rtol: float = DEFAULT_RTOL,
     H = _classified_matrix(H, mode, sizes)
     n_pos, n_neg, n_zero = inertia(H, zero_tolerance(H, rtol), method)
     return _codes(n_pos, n_neg, np.maximum(n_zero - n_structural, 0), dead)
-
-
-#: what :func:`spectrum` reports of each Hessian, beside its curvature code
-SPECTRUM = ("lambda_min", "lambda_max", "n_pos", "n_neg", "n_zero")
 
 
 def spectrum(H, mode: str = "full", sizes=None, rtol: float = DEFAULT_RTOL,
