@@ -12,7 +12,7 @@ import logging
 from ._version import __version__
 from .basins import (Basins, basin_summary, ewma, moving_std, simulated_walk, stagnation,
                      stagnation_table, stagnation_trace)
-from .curvature import CURVATURES, classify, curvature
+from .curvature import CURVATURES, classify, curvature, spectrum
 from .experiment import SampleConfig, run_sample, run_samples
 from .network import Architecture, accuracy, forward, loss, loss_grad, loss_hessian
 from .paper import paper_tables, paper_value
@@ -28,6 +28,7 @@ __all__ = [
     "SampleConfig", "WalkSettings", "accuracy", "basin_summary", "basins_table", "classify",
     "curvature", "download_all", "ewma", "fetch", "forward", "load_problem", "loss",
     "loss_grad", "loss_hessian", "moving_std", "paper_tables", "paper_value",
-    "progressive_gradient_walk", "run_sample", "run_samples", "simulated_walk", "stagnation",
+    "progressive_gradient_walk", "run_sample", "run_samples", "simulated_walk", "spectrum",
+    "stagnation",
     "stagnation_table", "stagnation_trace", "step_size", "summarise_sample",
 ]
