@@ -29,6 +29,5 @@ __all__ = [
     "curvature", "download_all", "ewma", "fetch", "forward", "load_problem", "loss",
     "loss_grad", "loss_hessian", "moving_std", "paper_tables", "paper_value",
     "progressive_gradient_walk", "run_sample", "run_samples", "simulated_walk", "spectrum",
-    "stagnation",
-    "stagnation_table", "stagnation_trace", "step_size", "summarise_sample",
+    "stagnation", "stagnation_table", "stagnation_trace", "step_size", "summarise_sample",
 ]
