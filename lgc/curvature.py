@@ -159,10 +159,7 @@ def inertia(H, tol, method: str = "auto"):
         raise ValueError("inertia method 'ldl' needs numpy arrays (LAPACK dsytrf); "
                          "use 'eigh' for another array library")
     if method == "eigh":
-        tol = xp.broadcast_to(xp.asarray(tol, dtype=H.dtype), (n,))[:, None]
-        lam = xp.linalg.eigvalsh(H)
-        n_pos = to_numpy(xp.sum(xp.astype(lam > tol, xp.int64), axis=1))
-        n_neg = to_numpy(xp.sum(xp.astype(lam < -tol, xp.int64), axis=1))
+        _, n_pos, n_neg = _eigenvalue_counts(H, tol)
     elif method == "ldl":
         tol = np.broadcast_to(np.asarray(tol, dtype=float), (n,))
         n_pos = np.empty(n, dtype=int)
@@ -179,6 +176,17 @@ def inertia(H, tol, method: str = "auto"):
     else:
         raise ValueError(f"unknown inertia method {method!r}: choose 'ldl' or 'eigh'")
     return n_pos, n_neg, d - n_pos - n_neg
+
+
+def _eigenvalue_counts(H, tol):
+    """(eigenvalues ascending (n, d), counts above tol, counts below -tol) of a stack
+    H, in H's array library; the counts as numpy int arrays (n,)."""
+    xp = namespace(H)
+    tol = xp.broadcast_to(xp.asarray(tol, dtype=H.dtype), (H.shape[0],))[:, None]
+    lam = xp.linalg.eigvalsh(H)
+    n_pos = to_numpy(xp.sum(xp.astype(lam > tol, xp.int64), axis=1))
+    n_neg = to_numpy(xp.sum(xp.astype(lam < -tol, xp.int64), axis=1))
+    return lam, n_pos, n_neg
 
 
 def structural_zeros(X, hidden: int, mode: str = "full") -> int:
@@ -266,11 +274,7 @@ def spectrum(H, mode: str = "full", sizes=None, rtol: float = DEFAULT_RTOL,
         ``classify(n_pos, n_neg, n_zero)`` is the code (but for ``dead`` points).
     """
     H = _classified_matrix(H, mode, sizes)
-    xp = namespace(H)
-    lam = xp.linalg.eigvalsh(H)  # ascending
-    tol = xp.asarray(zero_tolerance(H, rtol), dtype=H.dtype)[:, None]
-    n_pos = to_numpy(xp.sum(xp.astype(lam > tol, xp.int64), axis=1))
-    n_neg = to_numpy(xp.sum(xp.astype(lam < -tol, xp.int64), axis=1))
+    lam, n_pos, n_neg = _eigenvalue_counts(H, zero_tolerance(H, rtol))
     n_zero = np.maximum(H.shape[-1] - n_pos - n_neg - n_structural, 0)
     summary = dict(zip(SPECTRUM, (to_numpy(lam[:, 0]), to_numpy(lam[:, -1]),
                                   n_pos, n_neg, n_zero)))
