@@ -213,12 +213,7 @@ def _prepare(config: SampleConfig, out_dir, chunk_size, workers, weights_stride)
             return _Job(sample, config, meta, None, 0)
         raise FileExistsError(f"{sample.sidecar} holds a different run of {config.name}; "
                               f"choose another output folder or delete it")
-    stamp = {k: meta[k] for k in ("config", "weights_stride")}
-    earlier = sample.started()
-    if (earlier and earlier.get("weights_stride") == weights_stride
-            and _same_config(earlier.get("config"), meta["config"])):
-        stamp = earlier  # begun by an older lgc, before fields with defaults were added
-    sample.start(stamp)
+    sample.start({k: meta[k] for k in ("config", "weights_stride")}, same=_same_stamp)
     size = chunk_size or chunk_walks(problem.dim, config.hessian, config.walks, workers,
                                      config.backend)
     done = sample.done_chunks()
@@ -231,6 +226,12 @@ def _same_config(stored: dict | None, current: dict) -> bool:
     if not stored or set(stored) - set(current):
         return False
     return asdict(SampleConfig(**stored)) == current
+
+
+def _same_stamp(stored: dict, current: dict) -> bool:
+    """Whether unfinished parts are this run's, begun perhaps by an older lgc."""
+    return (stored.get("weights_stride") == current["weights_stride"]
+            and _same_config(stored.get("config"), current["config"]))
 
 
 def _finish(job: _Job, workers: int) -> None:

@@ -21,6 +21,7 @@ never leaves a half file under a final name.
 from __future__ import annotations
 
 import json
+import operator
 import os
 import tempfile
 from pathlib import Path
@@ -141,17 +142,17 @@ class Sample:
             self._frame = read_parquet(self.parquet)
         return self._frame
 
-    def started(self) -> dict | None:
-        """The config an unfinished run of this sample was started with, if any."""
-        stamp = self.parts / "config.json"
-        return read_json(stamp) if stamp.exists() else None
+    def start(self, config: dict, same=None) -> None:
+        """Open the parts folder for ``config``; refuse one left by another config.
 
-    def start(self, config: dict) -> None:
-        """Open the parts folder for ``config``; refuse one left by another config."""
+        ``same(stored, config)`` says whether the stamp an unfinished run left is
+        this config (default: equal once written as JSON).
+        """
         stamp = self.parts / "config.json"
         if stamp.exists():
             old = read_json(stamp)
-            if old != json.loads(json.dumps(config, default=_jsonable)):
+            new = json.loads(json.dumps(config, default=_jsonable))
+            if not (same or operator.eq)(old, new):
                 raise FileExistsError(
                     f"{self.parts} holds an unfinished run with different settings "
                     f"({_differences(old, config)}); choose another output folder or "
