@@ -52,22 +52,26 @@ def test_same_seed_gives_identical_files_with_two_workers(tmp_path):
     pd.testing.assert_frame_equal(a, b)
 
 
-def test_interrupted_run_resumes_without_redoing_finished_walks(tmp_path, monkeypatch):
-    """After a crash mid-run, a rerun computes only the missing chunks and matches."""
+def _interrupted_run(monkeypatch, folder, chunk_size, crash_on):
+    """Run CFG until chunk number ``crash_on`` (from 1) raises KeyboardInterrupt."""
     real, calls = experiment._run_chunk, []
 
-    def crash_on_third(config, ids, stride, callback=None):
+    def crash(config, ids, stride, callback=None):
         calls.append(int(ids[0]))
-        if len(calls) == 3:
+        if len(calls) == crash_on:
             raise KeyboardInterrupt
         return real(config, ids, stride, callback)
 
-    monkeypatch.setattr(experiment, "_run_chunk", crash_on_third)
+    monkeypatch.setattr(experiment, "_run_chunk", crash)
     with pytest.raises(KeyboardInterrupt):
-        run_sample(CFG, tmp_path / "r", chunk_size=3, progress=False)
-    assert not (tmp_path / "r" / f"{CFG.name}.parquet").exists()
-    calls.clear()
+        run_sample(CFG, folder, chunk_size=chunk_size, progress=False)
     monkeypatch.setattr(experiment, "_run_chunk", real)
+
+
+def test_interrupted_run_resumes_without_redoing_finished_walks(tmp_path, monkeypatch):
+    """After a crash mid-run, a rerun computes only the missing chunks and matches."""
+    _interrupted_run(monkeypatch, tmp_path / "r", chunk_size=3, crash_on=3)
+    assert not (tmp_path / "r" / f"{CFG.name}.parquet").exists()
     resumed = run_sample(CFG, tmp_path / "r", chunk_size=3, progress=False)
     assert resumed.meta()["timings"]["walks_run"] == 10 - 6
     fresh = run_sample(CFG, tmp_path / "f", chunk_size=3, progress=False).frame()
@@ -88,23 +92,11 @@ def test_leftover_parts_of_another_config_are_refused(tmp_path, monkeypatch):
 def test_a_run_begun_before_a_config_field_existed_resumes(tmp_path, monkeypatch):
     """Parts stamped by an older lgc, whose config lacks a field added since (here
     eigenvalues, default False), are this config's: the run resumes from them."""
-    real = experiment._run_chunk
-    calls = []
-
-    def crash_on_second(config, ids, stride, callback=None):
-        calls.append(int(ids[0]))
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        return real(config, ids, stride, callback)
-
-    monkeypatch.setattr(experiment, "_run_chunk", crash_on_second)
-    with pytest.raises(KeyboardInterrupt):
-        run_sample(CFG, tmp_path, chunk_size=5, progress=False)
+    _interrupted_run(monkeypatch, tmp_path, chunk_size=5, crash_on=2)
     stamp = tmp_path / f"{CFG.name}.parts" / "config.json"
     old = json.loads(stamp.read_text())
     del old["config"]["eigenvalues"]
     stamp.write_text(json.dumps(old))
-    monkeypatch.setattr(experiment, "_run_chunk", real)
     resumed = run_sample(CFG, tmp_path, chunk_size=5, progress=False)
     assert resumed.meta()["timings"]["walks_run"] == 5
 
