@@ -8,7 +8,8 @@ eigvalsh, written from the equations (optional: `pip install jax`, or the
 `bench` extra; the column reads n/a without it).
 "whole process" times `lgc run` as a user runs it, start-up included.
 "roofline" is a walk-step's flop count (step_flops) over the float64 matmul
-rate of both cores, measured in this run; "x roof" is the whole process over it. Prints medians of repeated runs; machines are noisy.
+rate of both cores, measured in this run; "x roof" is the whole process over
+it. Prints medians of repeated runs; machines are noisy.
 ``--backend cupy`` adds a column: the same walk-steps run on a GPU
 (``--backend-walks`` of them at once), the Hessian built densely and its
 curvature counted from eigenvalues there (lgc.derivatives._dense_hessian).

@@ -4,8 +4,8 @@ Walks are written against the Python array API standard (their Hessians too,
 densely, off numpy: lgc.derivatives._dense_hessian), so the same code runs on
 any library that follows it. numpy is the default and the reference: on numpy
 the code takes scipy's special functions and the very operations it always
-did, so its numbers do not change. CuPy (version 14 on, whose main namespace follows the standard) gets
-CuPy's own special functions. Any other standard library
+did, so its numbers do not change. CuPy (version 14 on, whose main namespace
+follows the standard) gets CuPy's own special functions. Any other standard library
 (``array_api_strict``, which the tests use as a stand-in for a GPU library)
 gets the textbook formulas, which round differently in the last bits.
 """
