@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import argparse
-import os
 import logging
+import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from ._arrays import BACKENDS
+from ._version import __version__
 from .curvature import DEFAULT_RTOL, HESSIAN_MODES
 from .network import LOSSES
 from .problems import PROBLEMS
@@ -48,6 +51,21 @@ def _positive_float(text):
     return value
 
 
+def _folder(text):
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must name a folder, got ''")
+    return Path(text)
+
+
+def _problem_list(text):
+    names = [p.strip() for p in text.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a comma-separated list of problems; choose from "
+            f"{', '.join(PROBLEMS)}")
+    return [_problem(p) for p in names]
+
+
 def _problem(text):
     name = text.lower()
     if name not in PROBLEMS:
@@ -58,6 +76,7 @@ def _problem(text):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="lgc", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"lgc {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser("run", help="run one sample of progressive gradient walks")
@@ -101,9 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--chunk-size", type=_positive_int, help="walks per batch")
     run.add_argument("--save-weights", action="store_true",
                      help="also store every recorded weight vector as .npy")
-    run.add_argument("--weights-stride", type=_positive_int, default=1,
-                     help="with --save-weights, keep every k-th step")
-    run.add_argument("--out", required=True, type=Path, help="results folder")
+    run.add_argument("--weights-stride", type=_positive_int,
+                     help="with --save-weights, keep every k-th step (default 1)")
+    run.add_argument("--out", required=True, type=_folder, help="results folder")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
     basins = sub.add_parser("basins", help="nstag/lstag and accuracies of finished samples")
@@ -124,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     est = sub.add_parser("estimate", help="predict the wall time of a preset, per problem "
                                           "and setting, from a short calibration run")
     est.add_argument("--preset", default="paper", help="tiny, quick, overnight or paper")
-    est.add_argument("--problems", default=",".join(PROBLEMS),
+    est.add_argument("--problems", default=list(PROBLEMS), type=_problem_list,
                      help="comma-separated problems (default all)")
     est.add_argument("--workers", type=_positive_int, default=min(os.cpu_count() or 1, 4))
     est.add_argument("--backend", choices=BACKENDS, default="numpy",
@@ -136,6 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _cmd_run(args) -> int:
     from .experiment import SampleConfig, run_sample
 
+    if args.weights_stride is not None and not args.save_weights:
+        raise ValueError(f"--weights-stride {args.weights_stride} needs --save-weights")
     config = SampleConfig(problem=args.problem, loss=args.loss, init_range=args.init_range,
                           granularity=args.granularity, walks=args.walks, steps=args.steps,
                           seed=args.seed, split_seed=args.split_seed, hessian=args.hessian,
@@ -143,7 +164,7 @@ def _cmd_run(args) -> int:
                           singular=args.singular, precision=args.precision,
                           backend=args.backend, eigenvalues=args.eigenvalues)
     sample = run_sample(config, args.out, chunk_size=args.chunk_size, workers=args.workers,
-                        weights_stride=args.weights_stride if args.save_weights else None,
+                        weights_stride=(args.weights_stride or 1) if args.save_weights else None,
                         progress=not args.quiet, scheduler=args.scheduler)
     print(sample.parquet)
     return 0
@@ -172,8 +193,7 @@ def _cmd_reproduce(args) -> int:
 def _cmd_estimate(args) -> int:
     from .estimate import estimate_preset
 
-    names = [_problem(p) for p in args.problems.split(",")]
-    table = estimate_preset(args.preset, names, workers=args.workers, backend=args.backend)
+    table = estimate_preset(args.preset, args.problems, workers=args.workers, backend=args.backend)
     print(table.to_string(index=False))
     total = table["predicted_s"].sum()
     print(f"\ntotal: {total:,.0f} s = {total / 3600:.1f} h with {args.workers} workers")
@@ -189,14 +209,21 @@ def _cmd_problems(args) -> int:
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="lgc: %(message)s")
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)
     command = {"run": _cmd_run, "basins": _cmd_basins, "problems": _cmd_problems,
                "reproduce": _cmd_reproduce, "estimate": _cmd_estimate}
     try:
         return command[args.command](args)
-    except (ValueError, FileNotFoundError, FileExistsError, OSError) as err:
+    except (ValueError, ImportError, OSError) as err:
         print(f"lgc {args.command}: error: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("lgc: interrupted; finished walks are kept, rerun the same command to resume",
               file=sys.stderr)
         return 130
+
+
+def _interrupt(signum, frame):
+    """SIGTERM (a scheduler's, or kill) stops a run as Ctrl-C does."""
+    raise KeyboardInterrupt

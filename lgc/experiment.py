@@ -9,10 +9,12 @@ import logging
 import multiprocessing
 import os
 import platform
+import re
 import subprocess
+import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -21,7 +23,8 @@ import numpy as np
 from ._version import __version__
 from .curvature import DEFAULT_RTOL
 from .problems import load_problem
-from .store import Sample, walk_range_name
+from ._arrays import backend as array_backend
+from .store import CorruptSample, Sample
 from .walks import WalkSettings, default_steps, progressive_gradient_walk, step_size
 
 log = logging.getLogger("lgc")
@@ -91,7 +94,7 @@ def default_hessian(problem: str) -> str:
 
 
 def validate(config: SampleConfig) -> None:
-    """Raise ValueError on a bad setting before any work starts."""
+    """Raise ValueError on a bad setting before any work starts or file is written."""
     step_size(config.granularity, config.init_range)
     if config.walks is not None and (int(config.walks) != config.walks or config.walks < 1):
         raise ValueError(f"walks must be a positive whole number; got {config.walks!r}")
@@ -103,11 +106,64 @@ def validate(config: SampleConfig) -> None:
                  hessian_every=config.hessian_every, singular=config.singular,
                  precision=config.precision, backend=config.backend,
                  eigenvalues=config.eigenvalues)
+    try:
+        array_backend(config.backend)
+    except ImportError as err:
+        raise ValueError(str(err)) from None
 
 
-def chunks(n_walks: int, size: int):
-    """Consecutive walk-index ranges of at most ``size`` walks."""
-    return [np.arange(a, min(a + size, n_walks)) for a in range(0, n_walks, size)]
+#: bytes a recorded (walk, step) row takes in memory: two int32, five float64,
+#: the curvature code, and the spectrum's five numbers when asked for
+def _row_bytes(config: SampleConfig) -> int:
+    return 4 + 4 + 5 * 8 + 1 + (5 * 8 if config.eigenvalues else 0)
+
+
+def check_fits(config: SampleConfig, dim: int, weights_stride: int | None,
+               memory: float | None = None) -> None:
+    """Refuse a sample whose records cannot fit in memory, before any work.
+
+    Merging a sample's chunks holds its records about four times over (the
+    chunks, their concatenation, the sorted copy, the Arrow table); one walk's
+    saved weights are held whole while its chunk runs.
+    """
+    memory = memory or _physical_memory()
+    rows = config.walks * config.steps
+    need = 4 * rows * _row_bytes(config)
+    if weights_stride:
+        need = max(need, -(-config.steps // weights_stride) * dim * 8)
+    if need > memory:
+        raise ValueError(
+            f"walks={config.walks} x steps={config.steps} is {rows:,} records, about "
+            f"{need / 2**30:,.0f} GiB to merge, more than this machine's "
+            f"{memory / 2**30:,.0f} GiB of memory; run fewer walks or steps")
+
+
+def _physical_memory() -> float:
+    try:
+        return float(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return 2.0**40  # unknown: assume plenty, the walk itself will say
+
+
+_ADDRESS = re.compile(r"^[a-z][a-z0-9+.-]*://[^\s/]+$")
+
+
+def check_scheduler(address: str | None) -> None:
+    """A Dask scheduler address must be a URL such as tcp://host:8786."""
+    if address is not None and not _ADDRESS.match(address):
+        raise ValueError(f"scheduler address must be a URL such as tcp://host:8786; "
+                         f"got {address!r}")
+
+
+def chunks(n_walks: int, size: int, done=()):
+    """Consecutive walk-index ranges of at most ``size`` walks, skipping the walks
+    of the finished (first, last) ranges ``done``."""
+    missing = np.ones(n_walks, dtype=bool)
+    for first, last in done:
+        missing[first:last + 1] = False
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], missing.view(np.int8), [0]])))
+    return [np.arange(a, min(a + size, end))
+            for start, end in zip(edges[::2], edges[1::2]) for a in range(start, end, size)]
 
 
 def default_chunk_size(dim: int, hessian: str, backend: str = "numpy") -> int:
@@ -195,30 +251,47 @@ class _Job:
     sample: Sample
     config: SampleConfig
     meta: dict
-    todo: list
-    size: int
+    dim: int
+    todo: list | None = None
+    size: int = 0
     start: float = 0.0
 
 
-def _prepare(config: SampleConfig, out_dir, chunk_size, workers, weights_stride) -> _Job:
+def _plan(config: SampleConfig, out_dir, weights_stride) -> _Job:
+    """Check a sample's settings and resolve them; writes nothing."""
     validate(config)
     problem = load_problem(config.problem, seed=config.split_seed)
     config = config.resolved(problem.dim)
-    sample = Sample(out_dir, config.name)
+    check_fits(config, problem.dim, weights_stride)
     meta = provenance(config, problem)
     meta["weights_stride"] = weights_stride
+    return _Job(Sample(out_dir, config.name), config, meta, problem.dim)
+
+
+def _open(job: _Job, chunk_size, workers) -> None:
+    """With the sample's lock held: reuse it if complete, else find what is left.
+
+    A complete sample whose files fail their checks is recomputed.
+    """
+    sample, config = job.sample, job.config
+    sample.clean()
     if sample.is_complete():
-        if _same_config(sample.meta().get("config"), meta["config"]):
-            log.info("%s: already complete in %s", config.name, out_dir)
-            return _Job(sample, config, meta, None, 0)
-        raise FileExistsError(f"{sample.sidecar} holds a different run of {config.name}; "
-                              f"choose another output folder or delete it")
-    sample.start({k: meta[k] for k in ("config", "weights_stride")}, same=_same_stamp)
-    size = chunk_size or chunk_walks(problem.dim, config.hessian, config.walks, workers,
-                                     config.backend)
-    done = sample.done_chunks()
-    todo = [ids for ids in chunks(config.walks, size) if walk_range_name(ids) not in done]
-    return _Job(sample, config, meta, todo, size, time.perf_counter())
+        if not _same_config(sample.meta().get("config"), job.meta["config"]):
+            raise FileExistsError(f"{sample.sidecar} holds a different run of {config.name}; "
+                                  f"choose another output folder or delete it")
+        try:
+            sample.frame()
+            log.info("%s: already complete in %s", config.name, sample.folder)
+            return
+        except CorruptSample as err:
+            log.warning("%s; recomputing it", err)
+            sample.discard()
+    sample.start({k: job.meta[k] for k in ("config", "weights_stride")}, same=_same_stamp)
+    job.size = chunk_size or chunk_walks(job.dim, config.hessian, config.walks, workers,
+                                         config.backend)
+    done = sample.usable_chunks(config.walks, config.steps)
+    job.todo = chunks(config.walks, job.size, done)
+    job.start = time.perf_counter()
 
 
 def _same_config(stored: dict | None, current: dict) -> bool:
@@ -238,7 +311,7 @@ def _finish(job: _Job, workers: int) -> None:
     job.meta["timings"] = {"seconds": time.perf_counter() - job.start,
                            "walks_run": int(sum(map(len, job.todo))), "workers": workers,
                            "chunk_size": job.size}
-    job.sample.finish(job.meta)
+    job.sample.finish(job.meta, job.config.walks, job.config.steps)
 
 
 def run_samples(configs, out_dir, *, chunk_size: int | None = None, workers: int = 1,
@@ -246,39 +319,79 @@ def run_samples(configs, out_dir, *, chunk_size: int | None = None, workers: int
                 executor=None, scheduler: str | None = None) -> list[Sample]:
     """Run (or resume, or reuse) several samples, sharing one pool of workers.
 
-    Finished chunks of walks are kept in ``NAME.parts`` as they complete, so an
-    interrupted run picks up where it stopped; a complete sample with the same
-    config is reused at once. With ``workers > 1`` the chunks of all samples go
-    to one pool of local processes; ``scheduler`` (a Dask distributed address)
-    or ``executor`` (any ``concurrent.futures.Executor``, e.g.
-    ``distributed.Client(...).get_executor()``) sends them elsewhere instead.
-    Each walk's numbers depend only on the seed and its index, never on where
-    or with what it ran.
+    Every setting is checked before any file is written. Finished chunks of
+    walks are kept in ``NAME.parts`` as they complete, so an interrupted run
+    picks up where it stopped, whatever chunk size or workers it resumes with;
+    a complete sample with the same config is reused at once. One run at a
+    time writes a sample: another run of it is refused (lgc.store). With
+    ``workers > 1`` the chunks of all samples go to one pool of local
+    processes; ``scheduler`` (a Dask distributed address) or ``executor`` (any
+    ``concurrent.futures.Executor``, e.g. ``distributed.Client(...).get_executor()``)
+    sends them elsewhere instead. Each walk's numbers depend only on the seed
+    and its index, never on where or with what it ran.
     """
-    jobs = [_prepare(c, out_dir, chunk_size, workers, weights_stride) for c in configs]
+    check_scheduler(scheduler)
+    if weights_stride is not None and (int(weights_stride) != weights_stride
+                                       or weights_stride < 1):
+        raise ValueError(f"weights_stride must be a positive whole number or None; "
+                         f"got {weights_stride!r}")
+    if not str(out_dir).strip():
+        raise ValueError("the results folder must be named; got an empty path")
+    jobs = [_plan(c, out_dir, weights_stride) for c in configs]
+    with ExitStack() as locks:
+        for job in jobs:
+            locks.enter_context(job.sample.lock())
+        for job in jobs:
+            _open(job, chunk_size, workers)
+        _run(jobs, workers, weights_stride, progress, executor, scheduler)
+    return [j.sample for j in jobs]
+
+
+def _run(jobs, workers, weights_stride, progress, executor, scheduler) -> None:
+    """Run the missing chunks of every job, finishing each job as its last ends."""
     pending = [j for j in jobs if j.todo is not None]
-    total = sum(len(ids) for j in pending for ids in j.todo)
-    n_chunks = sum(len(j.todo) for j in pending)
+    left = {id(j): len(j.todo) for j in pending}
+    n_chunks = sum(left.values())
+    total = sum(len(ids) * j.config.steps for j in pending for ids in j.todo)
     label = pending[0].config.name if len(pending) == 1 else f"{len(pending)} samples"
-    bar = _progress_bar(label, total, progress and total > 0)
-    with _executor(executor, scheduler, workers if n_chunks > 1 else 1) as pool:
+    for job in pending:
+        if not job.todo:  # every chunk was done: a kill came during the merge
+            _finish(job, workers)
+    with _progress_bar(label, total, progress and total > 0) as bar, \
+            _executor(executor, scheduler, workers if n_chunks > 1 else 1) as pool:
         if pool is None:
             for job in pending:
                 for ids in job.todo:
-                    tick = lambda step, n=len(ids), s=job.config.steps: bar.update(n / s)  # noqa
+                    tick = lambda step, n=len(ids): bar.update(n)  # noqa: E731
                     job.sample.write_chunk(ids, _run_chunk(job.config, ids, weights_stride,
                                                            tick))
+                if job.todo:
+                    _finish(job, workers)
+            return
+        futures = {pool.submit(_run_chunk, j.config, ids, weights_stride): (j, ids)
+                   for j in pending for ids in j.todo}
+        for future in as_completed(futures):
+            job, ids = futures[future]
+            job.sample.write_chunk(ids, future.result())
+            bar.update(len(ids) * job.config.steps)
+            left[id(job)] -= 1
+            if left[id(job)] == 0:
                 _finish(job, workers)
-        else:
-            futures = [[(ids, pool.submit(_run_chunk, j.config, ids, weights_stride))
-                        for ids in j.todo] for j in pending]
-            for job, job_futures in zip(pending, futures):
-                for ids, future in job_futures:
-                    job.sample.write_chunk(ids, future.result())
-                    bar.update(len(ids))
-                _finish(job, workers)
-    bar.close()
-    return [j.sample for j in jobs]
+
+
+def _watch_parent(parent: int) -> None:
+    """Worker initializer: exit when the process that started us is gone.
+
+    A parent killed by SIGKILL or the OOM killer cannot stop its workers; they
+    would run (and hold memory) for minutes. Polling getppid is portable and
+    cannot fire early, unlike PR_SET_PDEATHSIG, which follows a thread.
+    """
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="lgc-parent-watch").start()
 
 
 @contextmanager
@@ -294,11 +407,26 @@ def _executor(executor, scheduler, workers):
         with Client(scheduler) as client:
             yield client.get_executor()
     elif workers > 1:
-        with single_threaded_blas(), ProcessPoolExecutor(
-                workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            yield pool
+        with single_threaded_blas():  # workers start at the first submit
+            pool = ProcessPoolExecutor(workers, initializer=_watch_parent,
+                                       initargs=(os.getpid(),),
+                                       mp_context=multiprocessing.get_context("spawn"))
+            try:
+                yield pool
+            except BaseException:
+                _stop(pool)
+                raise
+            pool.shutdown()
     else:
         yield None
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool now: cancel what has not started, end the running chunks."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
 
 
 def run_sample(config: SampleConfig, out_dir, **kwargs) -> Sample:
@@ -307,6 +435,9 @@ def run_sample(config: SampleConfig, out_dir, **kwargs) -> Sample:
 
 
 def _progress_bar(label, total, enabled):
+    """Progress in walk-steps, a whole number, updated as each chunk (or, with one
+    worker, each step) ends."""
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc=label, unit="walk", disable=not enabled)
+    return tqdm(total=total, desc=label, unit=" walk-steps", unit_scale=True,
+                disable=not enabled)

@@ -4,6 +4,7 @@ Reads what :mod:`lgc.store` wrote; never runs walks.
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -11,8 +12,10 @@ import pandas as pd
 
 from .basins import basin_summary
 from .paper import paper_value
-from .store import Sample, read_json
+from .store import CorruptSample, Sample, check_grid, read_json
 from .walks import default_steps
+
+log = logging.getLogger("lgc")
 
 SUMMARY_COLUMNS = ("problem", "loss", "init_range", "granularity", "sample", "metric",
                    "ours_mean", "ours_std", "paper_mean", "paper_std", "walks", "steps",
@@ -20,10 +23,16 @@ SUMMARY_COLUMNS = ("problem", "loss", "init_range", "granularity", "sample", "me
 
 
 def walk_matrix(frame: pd.DataFrame, column: str) -> np.ndarray:
-    """One recorded quantity as an array (walks, steps)."""
+    """One recorded quantity as an array (walks, steps).
+
+    The frame must hold every step of each of its walks exactly once
+    (:class:`lgc.store.CorruptSample` otherwise).
+    """
     frame = frame.sort_values(["walk", "step"], kind="stable")
-    n_walks = frame["walk"].nunique()
-    return frame[column].to_numpy(dtype=float).reshape(n_walks, -1)
+    walks = np.unique(frame["walk"].to_numpy())
+    steps = int(frame["step"].max()) + 1 if len(frame) else 0
+    check_grid(frame, walks, steps, "the frame")
+    return frame[column].to_numpy(dtype=float).reshape(len(walks), steps)
 
 
 def summarise_sample(sample: Sample) -> pd.DataFrame:
@@ -32,25 +41,25 @@ def summarise_sample(sample: Sample) -> pd.DataFrame:
     Each row also carries the paper's mean and std for the same setting when
     the paper reports it (NaN otherwise).
     """
-    meta = sample.meta()
-    cfg = meta["config"]
+    cfg = sample.meta()["config"]
     frame = sample.frame()
     key = dict(problem=cfg["problem"], loss=cfg["loss"], init_range=cfg["init_range"],
                granularity=cfg["granularity"])
     rows = []
     for name in ("Et", "Eg"):
-        for metric, (mean, std) in basin_summary(walk_matrix(frame, name)).items():
+        walks = walk_matrix(frame, name)
+        for metric, (mean, std) in basin_summary(walks).items():
             rows.append(dict(key, sample=name, metric=metric, ours_mean=mean, ours_std=std))
     for name in ("Ct", "Cg"):
         last = walk_matrix(frame, name)[:, -1]
         rows.append(dict(key, sample=name, metric="accuracy_last_step",
                          ours_mean=float(last.mean()), ours_std=float(last.std())))
+    n_walks, n_steps = walks.shape  # counted in the data, not taken from the sidecar
     for row in rows:
-        row["steps"] = cfg["steps"]
+        row["steps"] = n_steps
         paper = _paper(row)
         row["paper_mean"], row["paper_std"] = paper if paper else (np.nan, np.nan)
-        row.update(walks=cfg["walks"], steps=cfg["steps"], seed=cfg["seed"],
-                   split_seed=cfg["split_seed"])
+        row.update(walks=n_walks, seed=cfg["seed"], split_seed=cfg["split_seed"])
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
@@ -66,19 +75,44 @@ def _paper(row):
 
 
 def completed_samples(folder) -> list[Sample]:
-    """Complete samples in a results folder, in name order."""
+    """Complete samples in a results folder, in name order.
+
+    Each sample left out is named in a warning (the ``lgc`` logger): one still
+    running or interrupted (a ``.parts`` folder and no sidecar), or a JSON file
+    that is not a sample's sidecar.
+    """
     folder = Path(folder)
-    names = sorted(p.stem for p in folder.glob("*.json"))
-    samples = [Sample(folder, n) for n in names]
-    return [s for s in samples if s.is_complete() and "config" in read_json(s.sidecar)]
+    samples = []
+    for parts in sorted(folder.glob("*.parts")):
+        if not Sample(folder, parts.name[:-len(".parts")]).is_complete():
+            log.warning("skipped %s: not complete (running, or interrupted: rerun its "
+                        "command to resume)", parts.name[:-len(".parts")])
+    for path in sorted(folder.glob("*.json")):
+        sample = Sample(folder, path.stem)
+        if not sample.parquet.exists():
+            log.warning("skipped %s: no %s beside it", path.name, sample.parquet.name)
+        elif "config" not in read_json(path):
+            log.warning("skipped %s: not a sample's sidecar (no config)", path.name)
+        else:
+            samples.append(sample)
+    return samples
 
 
 def basins_table(folder) -> pd.DataFrame:
-    """Printable "ours | paper" table for every complete sample in ``folder``."""
-    samples = completed_samples(folder)
-    if not samples:
+    """Printable "ours | paper" table for every complete sample in ``folder``.
+
+    A sample that cannot be summarised (corrupted, or too short for the
+    stagnation windows) is left out with a warning naming it and why.
+    """
+    tables = []
+    for sample in completed_samples(folder):
+        try:
+            tables.append(summarise_sample(sample))
+        except (CorruptSample, ValueError) as err:
+            log.warning("skipped %s: %s", sample.name, err)
+    if not tables:
         raise FileNotFoundError(f"no complete samples (NAME.json + NAME.parquet) in {folder}")
-    table = pd.concat([summarise_sample(s) for s in samples], ignore_index=True)
+    table = pd.concat(tables, ignore_index=True)
     show = table[["problem", "loss", "init_range", "granularity", "sample", "metric"]].copy()
     show["init_range"] = show["init_range"].map(lambda r: f"{r:g}")
     show["ours"] = [_fmt(m, s) for m, s in zip(table.ours_mean, table.ours_std)]

@@ -8,22 +8,37 @@ Layout of a sample named NAME in a results folder::
                         provenance also sits in the file's schema metadata
                         under the key "lgc"
     NAME.json           the sidecar: config, seed, data hashes, lgc version,
-                        timings, notes; written last, so its presence means
-                        the sample is complete
+                        timings, notes, and the Parquet file's sha256, bytes
+                        and rows; written last, so its presence means the
+                        sample is complete
     NAME.weights/       with --save-weights: walks-AAAAAA-BBBBBB.npy arrays of
                         shape (walks, recorded steps, d), one per chunk
     NAME.parts/         only while running: finished chunks, so that an
                         interrupted run resumes without redoing them
+    .NAME.lock          held (flock) by the one run writing NAME
 
-Every file is written to a temporary name and renamed into place, so a crash
-never leaves a half file under a final name.
+What survives what. Every file is written to a temporary name and renamed into
+place, so a crash never leaves a half file under a final name; a later run of
+the same sample removes the temporary files a killed one left. One run at a
+time writes a sample: a second is refused at once (:meth:`Sample.lock`), and
+the kernel releases the lock when its holder dies, however it dies. Finished
+chunks are named by their walk range, and a resume keeps a set of them that do
+not overlap, whatever chunk size it now uses (:meth:`Sample.usable_chunks`).
+A reader checks the Parquet file against the sha256 its sidecar records and
+that every (walk, step) appears exactly once (:meth:`Sample.frame`); a run
+that finds a complete sample corrupted recomputes it.
 """
 from __future__ import annotations
 
+import errno
+import fcntl
+import hashlib
 import json
-import operator
 import os
+import re
+import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +49,11 @@ import pyarrow.parquet as pq
 from .curvature import CURVATURES, SPECTRUM
 
 COLUMNS = ("walk", "step", "Et", "Eg", "Ct", "Cg", "grad_norm", "curvature")
+_CHUNK = re.compile(r"^walks-(\d{6,})-(\d{6,})$")
+
+
+class CorruptSample(ValueError):
+    """A results file that does not hold what its sidecar says it holds."""
 
 
 def atomic_write(path: Path, write) -> Path:
@@ -53,13 +73,22 @@ def atomic_write(path: Path, write) -> Path:
 
 
 def write_json(path: Path, obj) -> Path:
-    """Atomically write ``obj`` as indented JSON."""
-    text = json.dumps(obj, indent=2, sort_keys=True, default=_jsonable)
+    """Atomically write ``obj`` as indented, strict JSON (no NaN or Infinity)."""
+    text = json.dumps(obj, indent=2, sort_keys=True, default=_jsonable, allow_nan=False)
     return atomic_write(path, lambda tmp: tmp.write_text(text + "\n"))
 
 
 def read_json(path: Path):
-    return json.loads(Path(path).read_text())
+    """Parse a JSON file; a broken one is refused with its name."""
+    try:
+        return json.loads(Path(path).read_text(), parse_constant=_refuse_constant)
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise CorruptSample(f"{path} is not valid JSON ({err}); delete it and rerun "
+                            f"the command that wrote it") from None
+
+
+def _refuse_constant(name):
+    raise json.JSONDecodeError(f"non-standard constant {name}", name, 0)
 
 
 def _jsonable(x):
@@ -90,21 +119,60 @@ def records_frame(records: dict, walk_ids) -> pd.DataFrame:
 
 
 def write_parquet(path: Path, frame: pd.DataFrame, meta: dict | None = None) -> Path:
-    """Atomically write a frame, with ``meta`` as JSON in the schema metadata."""
+    """Atomically write a frame, with ``meta`` as JSON in the schema metadata.
+
+    Pages carry CRC checksums, verified by :func:`read_parquet`.
+    """
     table = pa.Table.from_pandas(frame, preserve_index=False)
     if meta is not None:
-        extra = {b"lgc": json.dumps(meta, sort_keys=True, default=_jsonable).encode()}
+        extra = {b"lgc": json.dumps(meta, sort_keys=True, default=_jsonable,
+                                    allow_nan=False).encode()}
         table = table.replace_schema_metadata({**(table.schema.metadata or {}), **extra})
-    return atomic_write(path, lambda tmp: pq.write_table(table, tmp))
+    return atomic_write(path, lambda tmp: pq.write_table(table, tmp,
+                                                         write_page_checksum=True))
 
 
 def read_parquet(path: Path) -> pd.DataFrame:
-    return pd.read_parquet(path)
+    """Read a Parquet file, checking page checksums; a broken one names itself."""
+    try:
+        table = pq.read_table(path, page_checksum_verification=True)
+    except (OSError, pa.ArrowException) as err:
+        raise CorruptSample(f"{path} is not a readable Parquet file ({err})") from None
+    return table.to_pandas()
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_grid(frame: pd.DataFrame, walks, steps: int, where) -> None:
+    """Refuse a frame unless each (walk, step) of ``walks`` x range(steps) appears once."""
+    walks = np.asarray(walks)
+    expected = len(walks) * steps
+    w, s = frame["walk"].to_numpy(), frame["step"].to_numpy()
+    key = np.sort((w.astype(np.int64) << 32) | s.astype(np.int64))
+    want = np.sort((np.repeat(walks.astype(np.int64), steps) << 32)
+                   | np.tile(np.arange(steps, dtype=np.int64), len(walks)))
+    if len(key) != expected or not np.array_equal(key, want):
+        dup = int(len(key) - len(np.unique(key)))
+        raise CorruptSample(
+            f"{where} holds {len(frame)} rows ({dup} duplicated (walk, step) pairs) where "
+            f"{len(walks)} walks x {steps} steps = {expected} were expected, each once")
 
 
 def walk_range_name(walk_ids) -> str:
     """File stem naming the walks a chunk holds, e.g. walks-000064-000127."""
     return f"walks-{int(walk_ids[0]):06d}-{int(walk_ids[-1]):06d}"
+
+
+def walk_range(stem: str) -> tuple[int, int] | None:
+    """(first, last) walk of a chunk named by :func:`walk_range_name`, or None."""
+    match = _CHUNK.match(stem)
+    return (int(match[1]), int(match[2])) if match else None
 
 
 def save_array(path: Path, array) -> Path:
@@ -125,6 +193,7 @@ class Sample:
         self.sidecar = self.folder / f"{name}.json"
         self.parts = self.folder / f"{name}.parts"
         self.weights = self.folder / f"{name}.weights"
+        self.lockfile = self.folder / f".{name}.lock"
         self._frame = None
 
     def is_complete(self) -> bool:
@@ -133,14 +202,77 @@ class Sample:
     def meta(self) -> dict:
         return read_json(self.sidecar)
 
-    def frame(self) -> pd.DataFrame:
-        """The sample's records, read once: a complete sample's files never change.
+    def verify(self) -> None:
+        """Refuse a sample whose Parquet file is not the one its sidecar recorded."""
+        recorded = self.meta().get("parquet")
+        if recorded is None:  # written by an lgc before sidecars held a checksum
+            return
+        size = self.parquet.stat().st_size
+        if size != recorded["bytes"] or sha256(self.parquet) != recorded["sha256"]:
+            raise CorruptSample(
+                f"{self.parquet} ({size} bytes) is not the file its sidecar "
+                f"{self.sidecar.name} recorded ({recorded['bytes']} bytes, sha256 "
+                f"{recorded['sha256'][:12]}...); rerun the command that wrote it to "
+                f"recompute it")
 
-        The same frame is returned on every call; copy it before modifying it.
+    def frame(self) -> pd.DataFrame:
+        """The sample's records, verified and read once.
+
+        The file must match the sha256 in the sidecar and hold each (walk,
+        step) exactly once (:class:`CorruptSample` otherwise). The same frame
+        is returned on every call; copy it before modifying it.
         """
         if self._frame is None:
-            self._frame = read_parquet(self.parquet)
+            self.verify()
+            frame = read_parquet(self.parquet)
+            config = self.meta().get("config", {})
+            if "walks" in config and "steps" in config:
+                check_grid(frame, range(config["walks"]), config["steps"], self.parquet)
+            self._frame = frame
         return self._frame
+
+    @contextmanager
+    def lock(self):
+        """Hold this sample's lock, or refuse at once if another run holds it.
+
+        An flock dies with its holder (a kill -9 too), so a lock is never left
+        stale. The file stays: removing it would let two runs lock two files.
+        """
+        self.folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.lockfile, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as err:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+            os.close(fd)
+            if err.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            raise FileExistsError(
+                f"{self.name} is being written by another lgc run (pid {holder}) in "
+                f"{self.folder}; wait for it to finish, then rerun to reuse its result"
+            ) from None
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            yield self
+        finally:
+            os.close(fd)
+
+    def clean(self) -> None:
+        """Remove what a killed run left: temporary files, and the parts folder of
+        a sample that was completed (a kill during the last clean-up)."""
+        for pattern in (f".{self.name}.*.tmp", f"{self.name}.parts/.*.tmp"):
+            for path in self.folder.glob(pattern):
+                path.unlink(missing_ok=True)
+        if self.is_complete() and self.parts.exists():
+            shutil.rmtree(self.parts)
+
+    def discard(self) -> None:
+        """Remove a sample's results (a corrupted one, before recomputing it)."""
+        self.sidecar.unlink(missing_ok=True)
+        self.parquet.unlink(missing_ok=True)
+        shutil.rmtree(self.weights, ignore_errors=True)
+        self._frame = None
 
     def start(self, config: dict, same=None) -> None:
         """Open the parts folder for ``config``; refuse one left by another config.
@@ -152,17 +284,45 @@ class Sample:
         if stamp.exists():
             old = read_json(stamp)
             new = json.loads(json.dumps(config, default=_jsonable))
-            if not (same or operator.eq)(old, new):
+            if not (same or _equal)(old, new):
                 raise FileExistsError(
-                    f"{self.parts} holds an unfinished run with different settings "
-                    f"({_differences(old, config)}); choose another output folder or "
-                    f"delete that folder to start over")
+                    f"{self.parts} holds an unfinished run with other settings "
+                    f"({_differences(old, new)}); rerun with those settings to resume "
+                    f"it, or delete that folder to start over")
         else:
             write_json(stamp, config)
 
-    def done_chunks(self) -> dict[str, Path]:
-        """Finished chunk files by walk-range stem."""
-        return {p.stem: p for p in sorted(self.parts.glob("walks-*.parquet"))}
+    def usable_chunks(self, walks: int, steps: int) -> dict[tuple[int, int], Path]:
+        """Finished chunks to keep, by (first, last) walk: of walks 0..walks-1,
+        readable, complete, and no two overlapping. The others are deleted (with their weights), so the
+        walks they held are run again.
+
+        A chunk's walks are the same whatever chunk they were run in (each walk
+        has its own random stream), so keeping any non-overlapping set is safe.
+        """
+        kept, last = {}, -1
+        for stem, path in sorted(self._chunk_files(), key=lambda sp: walk_range(sp[0])):
+            first, end = walk_range(stem)
+            if (first > last and end < walks
+                    and self._chunk_holds(path, range(first, end + 1), steps)):
+                kept[(first, end)], last = path, end
+            else:
+                path.unlink()
+                (self.parts / f"{stem}.weights.npy").unlink(missing_ok=True)
+        return kept
+
+    def _chunk_files(self):
+        for path in self.parts.glob("walks-*.parquet"):
+            if walk_range(path.stem) is not None:
+                yield path.stem, path
+
+    @staticmethod
+    def _chunk_holds(path: Path, walks, steps: int) -> bool:
+        try:
+            rows = pq.ParquetFile(path).metadata.num_rows
+        except (OSError, pa.ArrowException):
+            return False
+        return rows == len(walks) * steps
 
     def write_chunk(self, walk_ids, records: dict) -> None:
         stem = walk_range_name(walk_ids)
@@ -170,24 +330,48 @@ class Sample:
             save_array(self.parts / f"{stem}.weights.npy", records["weights"])
         write_parquet(self.parts / f"{stem}.parquet", records_frame(records, walk_ids))
 
-    def finish(self, meta: dict) -> None:
-        """Merge the chunks into NAME.parquet, move weights, write the sidecar last."""
-        chunks = [read_parquet(p) for p in self.done_chunks().values()]
+    def finish(self, meta: dict, walks: int, steps: int) -> None:
+        """Merge the chunks into NAME.parquet, move weights, write the sidecar last.
+
+        The merged frame must hold each of ``walks`` x ``steps`` once. The
+        sidecar records the Parquet file's sha256, size and rows; timings go
+        to the sidecar only, so the same seed gives the same Parquet bytes.
+        """
+        chunks = [read_parquet(p) for _, p in sorted(self.usable_chunks(walks, steps).items())]
         frame = pd.concat(chunks, ignore_index=True).sort_values(["walk", "step"],
                                                                    kind="stable")
-        write_parquet(self.parquet, frame.reset_index(drop=True), meta)
+        check_grid(frame, range(walks), steps, self.parts)
+        stable = {k: v for k, v in meta.items() if k != "timings"}
+        write_parquet(self.parquet, frame.reset_index(drop=True), stable)
         weight_files = sorted(self.parts.glob("walks-*.weights.npy"))
         if weight_files:
             self.weights.mkdir(exist_ok=True)
             for path in weight_files:
                 os.replace(path, self.weights / path.name.replace(".weights", ""))
+        meta = {**meta, "parquet": {"sha256": sha256(self.parquet), "rows": len(frame),
+                                    "bytes": self.parquet.stat().st_size}}
         write_json(self.sidecar, meta)
-        for path in self.parts.iterdir():
-            path.unlink()
-        self.parts.rmdir()
+        shutil.rmtree(self.parts)
+
+
+def _equal(old, new) -> bool:
+    return old == new
 
 
 def _differences(old: dict, new: dict) -> str:
-    keys = sorted(set(old) | set(new))
-    diff = [f"{k}: {old.get(k)!r} -> {new.get(k)!r}" for k in keys if old.get(k) != new.get(k)]
+    """The fields that differ, flattened to dotted names: 'config.steps: 20 -> 21'."""
+    a, b = _flatten(old), _flatten(new)
+    diff = [f"{k}: {a.get(k)!r} -> {b.get(k)!r}" for k in sorted(set(a) | set(b))
+            if a.get(k) != b.get(k)]
     return "; ".join(diff) or "none"
+
+
+def _flatten(d: dict, prefix: str = "") -> dict:
+    out = {}
+    for key, value in d.items():
+        if isinstance(value, dict):
+            out.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+

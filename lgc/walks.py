@@ -30,6 +30,8 @@ from threadpoolctl import threadpool_limits
 GRANULARITIES = {"micro": (0.01, 1000), "macro": (0.10, 100)}
 RECORDS = ("Et", "Eg", "Ct", "Cg", "grad_norm", "curvature")
 PRECISIONS = ("float64", "float32")
+#: the largest r of [-r, r]^d accepted: far beyond where every sigmoid saturates
+MAX_RANGE = 1e6
 _INIT_STREAM, _BATCH_STREAM = 0, 1
 
 
@@ -102,8 +104,12 @@ class WalkSettings:
                              f"{SINGULAR_TESTS}")
         if self.kind not in LOSSES:
             raise ValueError(f"unknown loss {self.kind!r}: choose one of {LOSSES}")
-        if not (np.isfinite(self.init_range) and self.init_range > 0):
-            raise ValueError(f"init_range must be a positive number; got {self.init_range!r}")
+        if not (0 < self.init_range <= MAX_RANGE):
+            raise ValueError(f"init_range must be a positive number at most {MAX_RANGE:g}; "
+                             f"got {self.init_range!r}")
+        if self.rtol is not None and not (0 <= self.rtol < np.inf):
+            raise ValueError(f"rtol must be a finite number >= 0 (or None: d * eps); "
+                             f"got {self.rtol!r}")
         if not (np.isfinite(self.eps) and self.eps > 0):
             raise ValueError(f"step size eps must be a positive number; got {self.eps!r}")
         if int(self.steps) != self.steps or self.steps < 1:

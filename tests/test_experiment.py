@@ -85,8 +85,11 @@ def test_leftover_parts_of_another_config_are_refused(tmp_path, monkeypatch):
         run_sample(CFG, tmp_path, progress=False)
     monkeypatch.undo()
     from dataclasses import replace
-    with pytest.raises(FileExistsError, match="different settings"):
+    with pytest.raises(FileExistsError) as err:
         run_sample(replace(CFG, steps=21), tmp_path, progress=False)
+    message = str(err.value)
+    assert "other settings (config.steps: 20 -> 21)" in message  # only what differs
+    assert "delete that folder to start over" in message and "\n" not in message
 
 
 def test_a_run_begun_before_a_config_field_existed_resumes(tmp_path, monkeypatch):
