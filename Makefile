@@ -22,12 +22,34 @@ help:  ## list the targets
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+# The versions the paper's figures and the tests were made with (Linux, CPython 3.11):
+# pyproject.toml keeps the ranges for library users, LOCK the exact versions.
+LOCK   := requirements/lock.txt
+EXTRAS := notebooks,dask,test
+
+$(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[notebooks,dask,test]"
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e ".[$(EXTRAS)]"
 	touch $@
 
-install: $(VENV)/.installed  ## create .venv and install lgc with its extras
+install: $(VENV)/.installed  ## create .venv and install lgc with its extras at the locked versions
+
+LOCK_VENV := build/lock-venv
+
+lock:  ## refresh requirements/lock.txt: pyproject's ranges installed in a throwaway venv, frozen
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LOCK_VENV)/bin/python -m pip install --quiet -e ".[$(EXTRAS)]"
+	@mkdir -p $(dir $(LOCK))
+	{ echo "# Exact versions of lgc's dependencies with the extras [$(EXTRAS)], made by make lock"; \
+	  echo "# (pyproject.toml's ranges installed in a fresh venv, then pip freeze)."; \
+	  $(LOCK_VENV)/bin/python -c 'import platform as p, sys; \
+	    print(f"# python: {sys.version_info[0]}.{sys.version_info[1]} ({p.python_implementation()}, {p.system()})")'; \
+	  $(LOCK_VENV)/bin/python -m pip freeze --exclude-editable; } > $(LOCK).tmp
+	mv $(LOCK).tmp $(LOCK)
+	rm -rf $(LOCK_VENV)
+	@echo "$(LOCK) refreshed; make install installs it"
 
 test: install  ## run the test suite
 	$(BIN)/python -m pytest
@@ -69,4 +91,4 @@ gpu-kit:  ## prepare .gpu/ for benchmarks/gpu.sh on a lent GPU machine (data fil
 clean:  ## remove results and the virtual environment
 	rm -rf results $(VENV)
 
-.PHONY: help install test paper notebooks lab bench clean
+.PHONY: help install lock test paper notebooks lab bench clean
