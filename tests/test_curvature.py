@@ -5,6 +5,8 @@ import pytest
 from lgc.curvature import (CURVATURES, block_diagonal, classify, curvature, inertia,
                            spectrum, zero_tolerance)
 
+NON_FINITE = r"Hessian has non-finite entries: H\[1, 0, 2\] = {} \(Hessian 1 of the stack"
+
 
 def _sym(eigs, rng):
     Q, _ = np.linalg.qr(rng.normal(size=(len(eigs), len(eigs))))
@@ -72,6 +74,47 @@ def test_spectrum_discounts_structural_zeros_as_curvature_does():
     codes, summary = spectrum(H, n_structural=2)
     assert CURVATURES[codes[0]] == "saddle" == _name(H[0], n_structural=2)
     assert (summary["n_pos"][0], summary["n_neg"][0], summary["n_zero"][0]) == (1, 1, 0)
+
+
+def _with_bad_entry(bad, rng):
+    """Three symmetric saddles, the second with entries (0, 2) and (2, 0) set to ``bad``."""
+    H = np.stack([_sym(np.array([2.0, -1.0, 3.0, 1.0]), rng) for _ in range(3)])
+    H[1, 2, 0] = H[1, 0, 2] = bad
+    return H
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+@pytest.mark.parametrize("mode", ["full", "blocks"])
+@pytest.mark.parametrize("method", ["ldl", "eigh"])
+def test_non_finite_hessian_is_refused_by_both_inertia_methods(method, mode, bad):
+    """LDL^T and eigh raise one ValueError for a NaN or inf entry, not "singular" or LinAlgError."""
+    H = _with_bad_entry(bad, np.random.default_rng(7))
+    with pytest.raises(ValueError, match=NON_FINITE.format(bad)):
+        curvature(H, mode=mode, sizes=(2, 2), method=method)
+
+
+@pytest.mark.parametrize("mode", ["full", "blocks"])
+def test_spectrum_refuses_a_non_finite_hessian(mode):
+    """spectrum() raises the same ValueError as curvature() for a NaN entry."""
+    H = _with_bad_entry(np.nan, np.random.default_rng(8))
+    with pytest.raises(ValueError, match=NON_FINITE.format("nan")):
+        spectrum(H, mode=mode, sizes=(2, 2))
+
+
+@pytest.mark.parametrize("method", ["ldl", "eigh"])
+def test_inertia_refuses_a_non_finite_hessian(method):
+    """inertia() called directly, with a finite tolerance, still refuses a NaN entry."""
+    H = _with_bad_entry(np.nan, np.random.default_rng(9))
+    with pytest.raises(ValueError, match=NON_FINITE.format("nan")):
+        inertia(H, np.full(3, 1e-12), method)
+
+
+def test_finite_hessian_whose_squares_overflow_is_classified():
+    """Entries of 1e200 (||H||_F^2 overflows) give a finite tolerance and the true class."""
+    H = 1e200 * _sym(np.array([2.0, -1.0, 3.0]), np.random.default_rng(10))[None]
+    assert np.isfinite(zero_tolerance(H, 0.0)).all() and np.isfinite(zero_tolerance(H)).all()
+    assert _name(H[0], rtol=0.0) == _name(H[0]) == "saddle"
+    assert CURVATURES[spectrum(H)[0][0]] == "saddle"
 
 
 def test_blocks_mode_ignores_off_diagonal_blocks():

@@ -89,6 +89,38 @@ def test_saturated_networks_give_finite_derivatives(kind):
     assert np.isfinite(L).all() and np.isfinite(G).all() and np.isfinite(H).all()
 
 
+@pytest.mark.parametrize("scale", [1e3, 1e6])
+@pytest.mark.parametrize("kind", ["sse", "ce"])
+@pytest.mark.parametrize("arch", ARCHS, ids=str)
+def test_closed_forms_equal_autograd_at_huge_weights(arch, kind, scale):
+    """At |w| ~ 1e3, 1e6 the autograd loss, gradient and Hessian are finite and match these."""
+    rng = np.random.default_rng(5)
+    X, T = _data(arch, rng)
+    # uniform points, and corners +-scale, whose output logits can cancel to 0 exactly
+    W = scale * np.concatenate([rng.uniform(-1, 1, (3, arch.dim)),
+                                rng.choice([-1.0, 1.0], (3, arch.dim))])
+    L, G, _, H = derivatives.loss_grad_hessian(W, X, T, kind, arch)
+    atol = 10 * np.finfo(float).eps * scale  # the closed forms' s' = s (1 - s) near s = 1
+    for i in range(len(W)):
+        ref = loss(W[i], X, T, kind), loss_grad(W[i], X, T, kind), loss_hessian(W[i], X, T, kind)
+        assert all(np.isfinite(r).all() for r in ref)
+        assert L[i] == pytest.approx(float(ref[0]), rel=1e-12)
+        np.testing.assert_allclose(G[i], ref[1], rtol=1e-9, atol=atol)
+        np.testing.assert_allclose(H[i], ref[2], rtol=1e-9, atol=atol)
+
+
+@pytest.mark.parametrize("fn", [derivatives.loss_and_grad, derivatives.hessian,
+                                derivatives.loss_grad_hessian, derivatives.batch_loss],
+                         ids=lambda f: f.__name__)
+def test_non_finite_weights_are_rejected_naming_network_and_weight(fn):
+    """A NaN or infinite weight in a batch is a ValueError naming w[network, weight]."""
+    arch = Architecture(2, 2, 1)
+    W = np.zeros((3, arch.dim))
+    W[1, 6], W[2, 0] = np.nan, -np.inf
+    with pytest.raises(ValueError, match=r"weights must be finite: w\[1, 6\] = nan \(2 "):
+        fn(W, np.zeros((4, 2)), np.zeros((4, 1)), "sse", arch)
+
+
 def test_wrong_weight_shape_is_rejected():
     """A batch whose width is not d names the expected and the actual shape."""
     arch = Architecture(2, 2, 1)

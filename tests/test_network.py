@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from lgc.network import Architecture, accuracy, forward, infer_architecture, loss, loss_grad, pack, unpack
+from lgc.network import (Architecture, accuracy, forward, infer_architecture, loss, loss_grad,
+                         loss_hessian, pack, unpack)
 
 XOR_X = np.array([[0., 0.], [0., 1.], [1., 0.], [1., 1.]])
 XOR_T = np.array([[0.], [1.], [1.], [0.]])
@@ -57,12 +58,71 @@ def test_ce_is_mean_binary_cross_entropy_of_outputs():
     assert float(loss(w, X, T, "ce")) == pytest.approx(expected, rel=1e-12)
 
 
+@pytest.mark.parametrize("scale", [50.0, 1e3, 1e6, 1e300])
 @pytest.mark.parametrize("kind", ["sse", "ce"])
-def test_losses_stay_finite_for_huge_weights(kind):
-    """Saturated units give finite loss and gradient: no overflow, NaN or log(0)."""
-    w = np.full(9, 50.0)
+def test_reference_stays_finite_for_huge_weights(kind, scale):
+    """Saturated units give a finite loss, gradient and Hessian: no overflow, NaN or log(0)."""
+    w = scale * np.array([1, -1, 1, -1, 1, -1, 1, -1, 1.0])
     assert np.isfinite(float(loss(w, XOR_X, XOR_T, kind)))
     assert np.all(np.isfinite(loss_grad(w, XOR_X, XOR_T, kind)))
+    assert np.all(np.isfinite(loss_hessian(w, XOR_X, XOR_T, kind)))
+
+
+def _one_unit_case(case, kind, s):
+    """(w, T, loss, gradient, Hessian) on paper for one input x = 1, one hidden
+    unit and one output, w = (W1, b1, W2, b2) of size s: the saturated limits
+    (SSE flat, CE -> z with gradient dz/dw, Hessian -> 0) and exact cancellations
+    to z = 0 with a saturated or an unsaturated hidden unit."""
+    if case == "wrong saturated output":  # A = s, Z = s, T = 0: y = 1
+        w, T = s * np.array([1.0, 0.0, 1.0, 0.0]), np.zeros((1, 1))
+        if kind == "sse":  # the loss is flat at 1
+            return w, T, 1.0, np.zeros(4), np.zeros((4, 4))
+        return w, T, s, np.array([0.0, 0.0, 1.0, 1.0]), np.zeros((4, 4))  # CE = z
+    # the output at z = 0 (y = 1/2, T = 1): l' and l'' by hand
+    T = np.ones((1, 1))
+    L, d1, d2 = (0.25, -0.25, 0.125) if kind == "sse" else (np.log(2.0), -0.5, 0.25)
+    E = np.zeros((4, 4))  # d2 z / dw2 = sigmoid'(a) x between W~1 and W2
+    if case == "saturated hidden unit":  # A = s: s' = 0, S = 1; Z = s - s = 0
+        w, J = s * np.array([1.0, 0.0, 1.0, -1.0]), np.array([0.0, 0.0, 1.0, 1.0])
+    else:  # "balanced": A = s - s = 0 (s' = 1/4, s'' = 0), Z = s/2 - s/2 = 0
+        w, J = s * np.array([1.0, -1.0, 1.0, -0.5]), np.array([s / 4, s / 4, 0.5, 1.0])
+        E[[0, 1], 2] = E[2, [0, 1]] = 0.25
+    return w, T, L, d1 * J, d2 * np.outer(J, J) + d1 * E
+
+
+@pytest.mark.parametrize("s", [1e3, 1e6])
+@pytest.mark.parametrize("kind", ["sse", "ce"])
+@pytest.mark.parametrize("case", ["saturated hidden unit", "wrong saturated output", "balanced"])
+def test_one_unit_network_at_huge_weights_has_its_values_on_paper(case, kind, s):
+    """autograd's loss, gradient and Hessian of a 1-1-1 network with |w| = s are those on paper."""
+    w, T, L, g, H = _one_unit_case(case, kind, s)
+    X = np.ones((1, 1))
+    assert float(loss(w, X, T, kind)) == pytest.approx(L, rel=1e-15)
+    np.testing.assert_allclose(loss_grad(w, X, T, kind), g, rtol=1e-15, atol=0)
+    np.testing.assert_allclose(loss_hessian(w, X, T, kind), H, rtol=1e-15, atol=0)
+
+
+def test_ce_of_a_right_saturated_output_keeps_its_tiny_loss_gradient_and_hessian():
+    """A right output at logit 40 costs e^-40, with slope and curvature of that size, not 0."""
+    w, X, T = np.array([0.0, 0.0, 0.0, 40.0]), np.ones((1, 1)), np.ones((1, 1))
+    e = np.exp(-40.0)  # l = log(1 + e) ~ e, l' = -sigmoid(-40) ~ -e, l'' ~ e; s = 1/2, s' = 1/4
+    H = e * np.array([[0, 0, -0.25, 0], [0, 0, -0.25, 0], [-0.25, -0.25, 0.25, 0.5],
+                      [0, 0, 0.5, 1]])
+    assert float(loss(w, X, T, "ce")) == pytest.approx(e, rel=1e-14)
+    np.testing.assert_allclose(loss_grad(w, X, T, "ce"), [0, 0, -e / 2, -e], rtol=1e-14, atol=0)
+    np.testing.assert_allclose(loss_hessian(w, X, T, "ce"), H, rtol=1e-14, atol=0)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("fn", [loss, loss_grad, loss_hessian,
+                                lambda w, X, T, kind: forward(w, X, Architecture(2, 2, 1))],
+                         ids=["loss", "loss_grad", "loss_hessian", "forward"])
+def test_non_finite_weights_are_rejected_naming_the_first(fn, bad):
+    """A NaN or infinite weight is a ValueError naming its index and value, not a NaN result."""
+    w = np.zeros(9)
+    w[[3, 7]] = bad
+    with pytest.raises(ValueError, match=rf"weights must be finite: w\[3\] = {bad} \(2 "):
+        fn(w, XOR_X, XOR_T, "sse")
 
 
 def test_ce_of_saturated_wrong_output_is_the_logit():
