@@ -425,3 +425,176 @@ def save(fig: Figure, path, dpi: int = 150) -> Path:
     from .store import atomic_write
 
     return atomic_write(Path(path), lambda tmp: fig.savefig(tmp, format="png", dpi=dpi))
+
+
+# ------------------------------------------------- two curvature tests side by side
+
+
+def cloud_grid(cells: dict, *, ncols: int = 2, title: str | None = None,
+               max_points: int | None = 200_000, seed: int = 0, sqrt_x: bool = False
+               ) -> Figure:
+    """l-g clouds side by side, one sub-figure per entry of ``cells``.
+
+    ``cells`` maps a label to a results frame (Et, grad_norm, curvature), in
+    the order to draw them, ``ncols`` per row: e.g. the same points classified
+    by the full Hessian and by its diagonal blocks (lgc.hessian_tests).
+    """
+    rows = -(-len(cells) // ncols)
+    fig = Figure(figsize=(5.2 * ncols, 4.6 * rows), layout="constrained")
+    subfigs = np.ravel(fig.subfigures(rows, ncols, squeeze=False))
+    for (label, frame), sub in zip(cells.items(), subfigs):
+        lg_cloud(frame, sub, title=label, max_points=max_points, seed=seed, sqrt_x=sqrt_x)
+    for sub in subfigs[len(cells):]:
+        sub.set_visible(False)
+    if title:
+        fig.suptitle(title, fontsize=11)
+    return fig
+
+
+def class_share_bars(shares: pd.DataFrame, tests, *, panel: str = "init_range",
+                     group: str = "problem", title: str | None = None) -> Figure:
+    """Stacked bars of curvature-class shares: one panel per value of ``panel``,
+    a cluster of bars per ``group`` (in order of appearance), one bar per test.
+
+    ``shares`` has the columns ``panel``, ``group``, ``test`` and one per
+    curvature class (lgc.hessian_tests.class_shares); each bar is labelled with
+    its test's position in ``tests`` (1, 2, ...), explained under the figure.
+    """
+    panels = list(dict.fromkeys(shares[panel]))
+    groups = list(dict.fromkeys(shares[group]))
+    tests = list(tests)
+    fig = Figure(figsize=(1.25 * len(groups) * len(tests) / 2 + 1.5, 3.4 * len(panels)),
+                 layout="constrained")
+    axes = np.ravel(fig.subplots(len(panels), 1, squeeze=False))
+    width = 0.8 / len(tests)
+    for ax, value in zip(axes, panels):
+        here = shares[shares[panel] == value]
+        for g, name in enumerate(groups):
+            for t, test in enumerate(tests):
+                row = here[(here[group] == name) & (here.test == test)]
+                if row.empty:
+                    continue
+                x, bottom = g + (t - (len(tests) - 1) / 2) * width, 0.0
+                for c in CURVATURES:
+                    share = float(row[c].iloc[0])
+                    ax.bar(x, share, width * 0.92, bottom=bottom, color=CLASS_COLOURS[c])
+                    bottom += share
+                ax.text(x, -0.03, str(t + 1), ha="center", va="top", fontsize=6)
+        ax.set_xticks(range(len(groups)), [str(g) for g in groups], fontsize=8)
+        ax.tick_params(axis="x", pad=10, length=0)
+        ax.set_ylim(0, 1)
+        ax.set_ylabel("share of points", fontsize=8)
+        ax.set_title(f"{panel}: {value:g}" if isinstance(value, float) else f"{panel}: {value}",
+                     fontsize=9)
+        ax.tick_params(axis="y", labelsize=7)
+    handles = [Patch(color=CLASS_COLOURS[c], label=c) for c in CURVATURES]
+    fig.legend(handles=handles, loc="outside upper right", ncols=4, fontsize=8, frameon=False)
+    fig.supxlabel("bars: " + ", ".join(f"{i + 1} = {t}" for i, t in enumerate(tests)),
+                  fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig
+
+
+def negative_curvature_figure(points: pd.DataFrame, *, test: str, tolerance: dict,
+                              group: str = "problem",
+                              title: str | None = None) -> Figure:
+    """Where ``test`` calls a point convex: the full Hessian's lowest eigenvalue.
+
+    Left: lambda_min / ||H||_F of the full Hessian at those points, per
+    ``group``, on a logarithmic scale of its magnitude (negative values, which
+    make the point no minimum, in the saddle colour, positive ones in the convex
+    colour), with each group's zero tolerance as a dash. Right: how many
+    eigenvalues of the full Hessian are negative there. ``points`` needs the
+    columns ``test``, ``full_min_rel`` and ``full_n_neg``
+    (lgc.hessian_tests.evidence); ``tolerance`` maps a group to its rtol.
+    """
+    here = points[points[test] == "convex"]
+    groups = [g for g in dict.fromkeys(points[group]) if (here[group] == g).any()]
+    fig = Figure(figsize=(10, 3.8), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    rng = np.random.default_rng(0)
+    top = 1
+    for i, name in enumerate(groups):
+        rows = here[here[group] == name]
+        rel = rows.full_min_rel.to_numpy(float)
+        x = i + rng.uniform(-0.3, 0.3, len(rel))
+        neg = rel < 0
+        for mask, colour in ((neg, CLASS_COLOURS["saddle"]), (~neg, CLASS_COLOURS["convex"])):
+            left.scatter(x[mask], np.abs(rel[mask]), s=6, color=colour, linewidths=0,
+                         alpha=0.6, rasterized=True)
+        left.hlines(tolerance[name], i - 0.4, i + 0.4, color="k", lw=1.2)
+        n_neg = rows.full_n_neg.to_numpy(int)
+        values, count = np.unique(n_neg, return_counts=True)
+        right.scatter(np.full(len(values), i), values, s=8 + 120 * count / count.sum(),
+                      color=[CLASS_COLOURS["saddle" if v else "convex"] for v in values],
+                      alpha=0.7, linewidths=0)
+        top = max(top, int(n_neg.max()))
+    for ax in (left, right):
+        ax.set_xticks(range(len(groups)), groups, fontsize=8)
+        ax.tick_params(axis="y", labelsize=7)
+    left.set_yscale("log")
+    left.set_ylabel("|lambda_min| / ||H||_F of the full Hessian", fontsize=8)
+    left.set_title("(a) lowest eigenvalue: teal below zero, green above;\n"
+                   "black line: the zero tolerance d eps", fontsize=9)
+    right.set_ylim(-0.5, top + 0.5)
+    right.set_ylabel("negative eigenvalues of the full Hessian", fontsize=8)
+    right.set_title("(b) how many are negative (dot area: share of the points;\n"
+                    "green: none, the full Hessian agrees)", fontsize=9)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig
+
+
+def tolerance_sweep_figure(sweep: pd.DataFrame, *, rows: str = "problem",
+                           variants=None, marks: dict | None = None,
+                           title: str | None = None) -> Figure:
+    """Curvature-class shares against the zero tolerance rtol (stacked areas).
+
+    ``sweep`` has the columns ``rows`` (one row of panels per value), matrix,
+    precision, rtol, curvature and share (lgc.hessian_tests.sweep_shares); one
+    column of panels per (matrix, precision) of ``variants``. rtol = 0 (exact
+    zeros) cannot sit on a logarithmic axis and is left out. ``marks`` maps a
+    label to an rtol drawn as a vertical line in every panel, or to a dict
+    {row value: rtol} for one per row.
+    """
+    from matplotlib.lines import Line2D
+
+    sweep = sweep[sweep.rtol > 0]
+    names = list(dict.fromkeys(sweep[rows]))
+    variants = list(variants or dict.fromkeys(zip(sweep.matrix, sweep.precision)))
+    fig = Figure(figsize=(2.6 * len(variants) + 0.6, 1.7 * len(names) + 0.9),
+                 layout="constrained")
+    axes = fig.subplots(len(names), len(variants), sharex=True, sharey=True, squeeze=False)
+    styles = ("--", ":", "-.")
+    for r, name in enumerate(names):
+        for c, (matrix, precision) in enumerate(variants):
+            ax = axes[r, c]
+            here = sweep[(sweep[rows] == name) & (sweep.matrix == matrix)
+                         & (sweep.precision == precision)]
+            table = here.pivot_table(index="rtol", columns="curvature", values="share",
+                                     aggfunc="sum", observed=False).reindex(
+                columns=list(CURVATURES), fill_value=0.0).fillna(0.0)
+            ax.stackplot(table.index, *(table[k] for k in CURVATURES),
+                         colors=[CLASS_COLOURS[k] for k in CURVATURES], linewidth=0)
+            for (label, where), style in zip((marks or {}).items(), styles):
+                at = where.get(name) if isinstance(where, dict) else where
+                if at is not None:
+                    ax.axvline(at, color="k", lw=0.9, ls=style)
+            ax.set_xscale("log")
+            ax.set_ylim(0, 1)
+            ax.tick_params(labelsize=7)
+            if r == 0:
+                ax.set_title(f"{matrix} Hessian, {precision}", fontsize=9)
+            if c == 0:
+                ax.set_ylabel(f"{name}\nshare", fontsize=8)
+            if r == len(names) - 1:
+                ax.set_xlabel("rtol (zero if |lambda| <= rtol ||H||_F)", fontsize=8)
+    handles = [Patch(color=CLASS_COLOURS[k], label=k) for k in CURVATURES]
+    handles += [Line2D([], [], color="k", lw=0.9, ls=s, label=label)
+                for label, s in zip(marks or {}, styles)]
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=8,
+               frameon=False)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig
