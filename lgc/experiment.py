@@ -14,6 +14,7 @@ import subprocess
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -24,7 +25,7 @@ from ._version import __version__
 from .curvature import DEFAULT_RTOL
 from .problems import load_problem
 from ._arrays import backend as array_backend
-from .store import CorruptSample, Sample
+from .store import CorruptSample, Sample, _differences
 from .walks import WalkSettings, default_steps, progressive_gradient_walk, step_size
 
 log = logging.getLogger("lgc")
@@ -276,16 +277,19 @@ def _open(job: _Job, chunk_size, workers) -> None:
     sample, config = job.sample, job.config
     sample.clean()
     if sample.is_complete():
-        if not _same_config(sample.meta().get("config"), job.meta["config"]):
-            raise FileExistsError(f"{sample.sidecar} holds a different run of {config.name}; "
-                                  f"choose another output folder or delete it")
         try:
-            sample.frame()
-            log.info("%s: already complete in %s", config.name, sample.folder)
-            return
+            stored = sample.meta().get("config")
+            if _same_config(stored, job.meta["config"]):
+                sample.frame()
+                log.info("%s: already complete in %s", config.name, sample.folder)
+                return
         except CorruptSample as err:
             log.warning("%s; recomputing it", err)
             sample.discard()
+        else:
+            raise FileExistsError(f"{sample.sidecar} holds a different run of {config.name}"
+                                  f" ({_differences({'config': stored}, job.meta)}); "
+                                  f"choose another output folder or delete it")
     sample.start({k: job.meta[k] for k in ("config", "weights_stride")}, same=_same_stamp)
     job.size = chunk_size or chunk_walks(job.dim, config.hessian, config.walks, workers,
                                          config.backend)
@@ -372,7 +376,14 @@ def _run(jobs, workers, weights_stride, progress, executor, scheduler) -> None:
                    for j in pending for ids in j.todo}
         for future in as_completed(futures):
             job, ids = futures[future]
-            job.sample.write_chunk(ids, future.result())
+            try:
+                records = future.result()
+            except BrokenProcessPool:
+                raise ChildProcessError(
+                    "a worker process died (killed, or out of memory); finished walks are "
+                    "kept: rerun the same command to resume, perhaps with fewer --workers "
+                    "or a smaller --chunk-size") from None
+            job.sample.write_chunk(ids, records)
             bar.update(len(ids) * job.config.steps)
             left[id(job)] -= 1
             if left[id(job)] == 0:

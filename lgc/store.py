@@ -337,7 +337,8 @@ class Sample:
         sidecar records the Parquet file's sha256, size and rows; timings go
         to the sidecar only, so the same seed gives the same Parquet bytes.
         """
-        chunks = [read_parquet(p) for _, p in sorted(self.usable_chunks(walks, steps).items())]
+        kept = self.usable_chunks(walks, steps)
+        chunks = [read_parquet(kept[key]) for key in sorted(kept)]
         frame = pd.concat(chunks, ignore_index=True).sort_values(["walk", "step"],
                                                                    kind="stable")
         check_grid(frame, range(walks), steps, self.parts)
@@ -359,8 +360,9 @@ def _equal(old, new) -> bool:
 
 
 def _differences(old: dict, new: dict) -> str:
-    """The fields that differ, flattened to dotted names: 'config.steps: 20 -> 21'."""
-    a, b = _flatten(old), _flatten(new)
+    """The fields that differ, flattened to dotted names: 'config.steps: 20 -> 21'.
+    Only the keys of ``old`` are compared."""
+    a, b = _flatten(old), _flatten({k: new.get(k) for k in old})
     diff = [f"{k}: {a.get(k)!r} -> {b.get(k)!r}" for k in sorted(set(a) | set(b))
             if a.get(k) != b.get(k)]
     return "; ".join(diff) or "none"
