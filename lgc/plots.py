@@ -3,8 +3,10 @@
 Pure plotting: every function here takes data (a results frame as written by
 :mod:`lgc.store`, or one walk's loss sequence) and returns matplotlib artists.
 Nothing here runs a walk, and nothing calls ``pyplot``: figures are
-:class:`matplotlib.figure.Figure` objects, so they draw the same way on a
-headless server (Agg) as in a notebook, and never pop up on their own.
+:class:`Figure` objects (matplotlib's, shown as a PNG by Jupyter, papermill and
+Voila wherever they are a cell's value or passed to ``display``), so they draw
+the same way on a headless server (Agg) as in a notebook, and never pop up on
+their own.
 
 A results *frame* has one row per (walk, step) and the columns walk, step, Et,
 Eg, Ct, Cg, grad_norm and curvature (categorical: convex, concave, saddle,
@@ -16,13 +18,14 @@ on the y-axis, one pane per curvature class with a fixed colour per class.
 """
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 from matplotlib.colors import LogNorm, Normalize
-from matplotlib.figure import Figure
+from matplotlib import figure as _figure
 from matplotlib.patches import Patch
 
 from .basins import stagnation_trace
@@ -33,6 +36,19 @@ __all__ = [
     "CLASS_COLOURS", "NOT_COMPUTED", "Cloud", "FIGURES", "FigureSpec", "Panel",
     "figure_filename", "lg_cloud", "lg_cloud_figure", "stagnation_figure", "save",
 ]
+
+class Figure(_figure.Figure):
+    """A matplotlib figure that IPython shows as a PNG.
+
+    Without pyplot no inline backend registers a display for figures, and a
+    notebook cell would print ``<Figure size ...>`` instead of the picture.
+    """
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", dpi=100)
+        return buffer.getvalue()
+
 
 #: One fixed colour per curvature class (ggplot's default four hues, as the paper's
 #: figures were drawn with ggplot), and grey for points without a curvature.

@@ -25,11 +25,32 @@ def test_notebook_runs_and_writes_its_outputs(path, shared, tmp_path):
                                  "language": "python"}
     source = tmp_path / f"{path.stem}.ipynb"
     jupytext.write(nb, source)
-    papermill.execute_notebook(
+    executed = papermill.execute_notebook(
         str(source), str(tmp_path / "out.ipynb"), cwd=str(path.parent), progress_bar=False,
         parameters={"preset": "tiny", "workers": 1, "results": str(results),
                     "figures": str(figures)})
     assert any(figures.iterdir())
+    for cell in _figure_cells(executed):
+        kinds = {kind for out in cell["outputs"] for kind in out.get("data", {})}
+        assert "image/png" in kinds, f"no picture shown by:\n{cell['source']}"
+
+
+def _figure_cells(nb):
+    """Code cells that draw a figure: their last line calls draw_figure or show."""
+    for cell in nb["cells"]:
+        lines = [l for l in cell["source"].splitlines() if l.strip()]
+        if cell["cell_type"] == "code" and lines and (
+                "draw_figure(" in lines[-1] or lines[-1].lstrip().startswith("show(")):
+            yield cell
+
+
+def test_a_figure_is_a_picture_in_a_notebook_not_its_repr():
+    """lgc's figures carry a PNG for IPython's display, even without pyplot."""
+    from IPython.core.formatters import DisplayFormatter
+    from lgc.basins import simulated_walk
+    from lgc.plots import stagnation_figure
+    data, _ = DisplayFormatter().format(stagnation_figure(simulated_walk(0)))
+    assert data["image/png"][:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_make_paper_wrote_every_figure_and_table(shared):
