@@ -270,6 +270,8 @@ def structural_zeros(X, hidden: int, mode: str = "full") -> int:
     X = np.asarray(X, dtype=float)
     if mode == "full":
         X = np.column_stack([X, np.ones(len(X))])
+    elif mode != "blocks":
+        raise ValueError(f"unknown Hessian mode {mode!r}: choose 'full' or 'blocks'")
     return hidden * (X.shape[1] - np.linalg.matrix_rank(X))
 
 

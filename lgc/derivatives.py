@@ -42,11 +42,23 @@ def _split(Wb, arch: Architecture):
     return xp.reshape(Wb[:, :m1], (n, n_in + 1, h)), xp.reshape(Wb[:, m1:], (n, h + 1, K))
 
 
+#: the losses whose per-element derivatives are written out below; a name in
+#: lgc.network.LOSSES but not here raises rather than falling through to another loss
+IMPLEMENTED = ("sse", "ce")
+
+
+def _no_derivatives(kind):
+    return ValueError(f"loss {kind!r} has no derivatives in lgc.derivatives: "
+                      f"implemented are {IMPLEMENTED}")
+
+
 def _element_loss(Z, T, kind, Y=None):
     """Per-element loss before averaging, shape of Z; Y = sigmoid(Z) when known."""
     if kind == "sse":
         return ((expit(Z) if Y is None else Y) - T) ** 2
-    return -T * log_expit(Z) - (1.0 - T) * log_expit(-Z)
+    if kind == "ce":
+        return -T * log_expit(Z) - (1.0 - T) * log_expit(-Z)
+    raise _no_derivatives(kind)
 
 
 def _element_derivatives(Z, T, kind, scale):
@@ -57,9 +69,11 @@ def _element_derivatives(Z, T, kind, scale):
     if kind == "sse":
         d1 = 2.0 * (Y - T) * Y1
         d2 = 2.0 * (Y1 * Y1 + (Y - T) * Y1 * (1.0 - 2.0 * Y))
-    else:
+    elif kind == "ce":
         d1 = Y - T
         d2 = Y1
+    else:
+        raise _no_derivatives(kind)
     return scale * d1, scale * d2, Y
 
 

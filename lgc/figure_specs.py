@@ -84,7 +84,10 @@ class FigureSpec:
         if self.kind == "method":
             return f"{stem}-stagnation-windows.png"
         r = f"-r{self.init_range:g}" if self.init_range is not None else ""
-        what = {"cloud": "clouds", "eg_cloud": "eg-clouds"}[self.kind]
+        what = {"cloud": "clouds", "eg_cloud": "eg-clouds"}.get(self.kind)
+        if what is None:
+            raise ValueError(f"unknown figure kind {self.kind!r}: choose one of "
+                             f"('method', 'cloud', 'eg_cloud')")
         if self.number == 1:
             what = "example-cloud"
         return f"{stem}-{self.problem}{r}-{what}.png"

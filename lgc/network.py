@@ -202,7 +202,10 @@ def loss_from_logits(Z, T, kind: str):
     """
     if _check_kind(kind) == "sse":
         return anp.mean((sigmoid(Z) - T) ** 2)
-    return anp.mean(-T * log_sigmoid(Z) - (1.0 - T) * log_sigmoid(-Z))
+    if kind == "ce":
+        return anp.mean(-T * log_sigmoid(Z) - (1.0 - T) * log_sigmoid(-Z))
+    raise ValueError(f"loss {kind!r} is listed in LOSSES but has no formula in "
+                     f"lgc.network.loss_from_logits: implemented are ('sse', 'ce')")
 
 
 def loss(w, X, T, kind: str):

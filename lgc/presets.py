@@ -59,8 +59,7 @@ class Preset:
             for loss in LOSS_ORDER:
                 for r in RANGES:
                     for gran in GRANULARITY_ORDER:
-                        every = (self.micro_hessian_every if gran == "micro"
-                                 else self.macro_hessian_every)
+                        every = self._hessian_every(gran)
                         main = split == self.split_seeds[0]
                         settings = dict(hessian=None if main else "none",
                                         hessian_every=every, backend=backend)
@@ -69,6 +68,15 @@ class Preset:
                             problem=problem, loss=loss, init_range=r, granularity=gran,
                             walks=self.walks(dim), seed=seed, split_seed=split, **settings))
         return out
+
+    def _hessian_every(self, granularity: str) -> int:
+        """Steps between curvature checks for a walk of this granularity."""
+        if granularity == "micro":
+            return self.micro_hessian_every
+        if granularity == "macro":
+            return self.macro_hessian_every
+        raise ValueError(f"unknown granularity {granularity!r}: a preset knows "
+                         f"('micro', 'macro')")
 
 
 PRESETS = {

@@ -280,9 +280,12 @@ def _classify(W, H, X, arch, settings, n_structural):
     if settings.singular == "tolerance":
         # the tolerance of the whole d x d Hessian, also when H is its restriction
         rtol = arch.dim * np.finfo(float).eps if settings.rtol is None else settings.rtol
-    else:
+    elif settings.singular == "float32":
         A, Z = derivatives.preactivations(W, X, arch)
         rtol, dead = 0.0, float32_dead_units(to_numpy(A), to_numpy(Z))
+    else:
+        raise ValueError(f"unknown singular test {settings.singular!r}: choose one of "
+                         f"{SINGULAR_TESTS}")
     if settings.eigenvalues:
         return spectrum(H, settings.hessian, arch.tensor_sizes, rtol, n_structural, dead)
     return curvature(H, settings.hessian, arch.tensor_sizes, rtol,

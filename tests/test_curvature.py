@@ -174,3 +174,13 @@ def test_float32_dead_unit_hessian_row_is_zero_in_float32_terms():
     H = derivatives.hessian(w[None], X, T, "sse", arch)[0]
     rows = [0, 2, 4]  # W1[0, 0], W1[1, 0], b1[0]: unit 0's incoming weights
     assert np.abs(H[rows]).max() < np.finfo(np.float32).eps * np.abs(H).max()
+
+
+def test_structural_zeros_rejects_an_unknown_mode():
+    """Only 'full' and 'blocks' have a structural-zero count; anything else raises."""
+    from lgc.curvature import structural_zeros
+    X = np.ones((5, 2))
+    assert structural_zeros(X, 3, "blocks") == 3  # two equal columns: rank 1
+    assert structural_zeros(X, 3, "full") == 6  # and the bias column too: rank 1 of 3
+    with pytest.raises(ValueError, match=r"unknown Hessian mode 'diag'.*'full'.*'blocks'"):
+        structural_zeros(X, 3, "diag")

@@ -178,3 +178,40 @@ def test_restricted_hessian_keeps_the_nonzero_eigenvalues_of_autograds(kind):
     Hr = derivatives.hessian(w[None], X, T, kind, arch, basis=basis)[0]
     assert Hr.shape == (arch.dim - arch.hidden,) * 2
     np.testing.assert_allclose(np.linalg.eigvalsh(Hr), np.sort(kept), atol=1e-12)
+
+
+@pytest.mark.parametrize("call", ["batch_loss", "loss_and_grad", "loss_grad_hessian",
+                                  "network", "walk"])
+def test_a_listed_loss_without_derivatives_raises_instead_of_computing_ce(monkeypatch,
+                                                                          call):
+    """A loss name added to network.LOSSES but given no formula fails loudly.
+
+    Every module that validates against the tuple sees the new name (as it would
+    if it were added to lgc.network), so the only thing missing is the formula:
+    the derivatives must name the loss, not fall through to cross-entropy.
+    """
+    from lgc import load_problem, network, walks
+    extended = network.LOSSES + ("hinge",)
+    for module in (network, derivatives, walks):
+        monkeypatch.setattr(module, "LOSSES", extended)
+    arch = Architecture(2, 2, 1)
+    X, T = _data(arch, np.random.default_rng(0))
+    W = np.random.default_rng(1).uniform(-1, 1, (3, arch.dim))
+    with pytest.raises(ValueError, match=r"'hinge'.*\('sse', 'ce'\)"):
+        if call == "network":
+            network.loss(W[0], X, T, "hinge")
+        elif call == "walk":
+            settings = walks.WalkSettings(kind="hinge", init_range=1.0, eps=0.02, steps=3,
+                                          hessian="none")
+            walks.progressive_gradient_walk(load_problem("xor"), settings, range(2))
+        else:
+            getattr(derivatives, call)(W, X, T, "hinge", arch)
+
+
+@pytest.mark.parametrize("kind", ["SSE", "mse", ""])
+def test_an_unlisted_loss_name_is_rejected_naming_the_allowed_ones(kind):
+    arch = Architecture(2, 2, 1)
+    X, T = _data(arch, np.random.default_rng(0))
+    W = np.zeros((1, arch.dim))
+    with pytest.raises(ValueError, match=r"sse.*ce"):
+        derivatives.loss_and_grad(W, X, T, kind, arch)

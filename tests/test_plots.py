@@ -214,3 +214,10 @@ def test_empty_threshold_selection_says_why_in_the_pane():
     cloud = lg_cloud(frame, color_by="Eg", thresholds={"Et": 0.25})
     texts = [t.get_text() for t in cloud.axes[0].texts]
     assert any("no point with Et < 0.25" in t and "0.4" in t for t in texts)
+
+
+def test_a_figure_of_unknown_kind_has_no_file_name():
+    """A figure kind outside 'method', 'cloud', 'eg_cloud' is an error naming it."""
+    assert FigureSpec(3, "xor", 1.0, "eg_cloud").filename == "fig03-xor-r1-eg-clouds.png"
+    with pytest.raises(ValueError, match=r"unknown figure kind 'heatmap'.*'eg_cloud'"):
+        FigureSpec(3, "xor", 1.0, "heatmap").filename

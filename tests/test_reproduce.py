@@ -98,3 +98,15 @@ def test_unknown_preset_lists_the_known_ones():
     """An unknown preset names the choices."""
     with pytest.raises(ValueError, match="unknown preset 'huge'.*quick"):
         get_preset("huge")
+
+
+def test_each_granularity_gets_its_own_curvature_frequency(monkeypatch):
+    """micro and macro walks check curvature at their own stride; a granularity the
+    preset does not know is an error naming it, not the macro stride."""
+    import lgc.presets as presets
+    quick = get_preset("quick")
+    every = {c.granularity: c.hessian_every for c in quick.configs("iris", 35)}
+    assert every == {"micro": quick.micro_hessian_every, "macro": quick.macro_hessian_every}
+    monkeypatch.setattr(presets, "GRANULARITY_ORDER", ("micro", "macro", "nano"))
+    with pytest.raises(ValueError, match=r"unknown granularity 'nano'.*'micro', 'macro'"):
+        quick.configs("iris", 35)

@@ -133,6 +133,16 @@ def test_eigenvalues_without_a_hessian_are_rejected():
         _settings(hessian="none", eigenvalues=True)
 
 
+def test_a_listed_singular_test_without_an_implementation_raises(monkeypatch):
+    """A singular-test name added to SINGULAR_TESTS but not to the walk's dispatch
+    is an error naming it, not the float32 test in disguise."""
+    from lgc import walks
+    monkeypatch.setattr(walks, "SINGULAR_TESTS", walks.SINGULAR_TESTS + ("exact",))
+    settings = _settings(singular="exact", steps=2)
+    with pytest.raises(ValueError, match=r"unknown singular test 'exact'.*'tolerance'"):
+        progressive_gradient_walk(XOR, settings, range(2))
+
+
 def test_consecutive_points_differ_by_at_most_eps_per_dimension():
     """The walk is unbounded but each step is at most eps in every dimension."""
     out = progressive_gradient_walk(XOR, _settings(eps=0.2, init_range=10.0), range(4),
