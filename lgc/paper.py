@@ -87,18 +87,29 @@ def _pick(value, choices, name: str):
         raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}") from None
 
 
+def _paper_range(init_range):
+    """1 or 10 as an int, None for Table 1's empty range; False for any other
+    value (a range the paper never ran: False is a key no cell has, as the
+    int-keyed lookup would find True == 1)."""
+    if init_range is None:
+        return None
+    if isinstance(init_range, bool):
+        return False
+    try:
+        return int(init_range) if init_range in INIT_RANGES else False
+    except TypeError:  # unhashable or incomparable: certainly not in the paper
+        return False
+
+
 def _normalise(problem, sample, loss, init_range, granularity, metric) -> tuple:
+    """The lookup key. What was *measured* (sample, metric) must be a name we
+    know; the *setting* (problem, loss, range, granularity) may be anything, and
+    one the paper never ran simply matches no cell."""
     sample = _pick(sample, SAMPLES, "sample")
     metric = _pick(metric, METRICS, "metric")
-    loss = None if loss is None else _pick(loss, LOSSES, "loss")
-    if init_range is not None:
-        if isinstance(init_range, bool) or init_range not in INIT_RANGES:
-            raise ValueError(f"init_range must be 1 or 10 (walks start in [-r, r]^d), got {init_range!r}")
-        init_range = int(init_range)
-    g = str(granularity).lower()
-    if g not in GRANULARITIES and not g.startswith("window_"):
-        raise ValueError(f"granularity must be 'micro', 'macro' or 'window_<w>' (Table 1), got {granularity!r}")
-    return (str(problem).lower(), sample, loss, init_range, g, metric)
+    loss = None if loss is None else {c.lower(): c for c in LOSSES}.get(str(loss).lower(), loss)
+    return (str(problem).lower(), sample, loss, _paper_range(init_range),
+            str(granularity).lower(), metric)
 
 
 def paper_value(problem, sample, loss, init_range, granularity, metric) -> tuple[float, float] | None:
@@ -123,9 +134,16 @@ def paper_value(problem, sample, loss, init_range, granularity, metric) -> tuple
     Returns
     -------
     (mean, std) as floats, std being NaN where the paper prints none (Table 1);
-    None for a well-formed setting the paper does not report (an unknown problem,
-    XOR's test set).  Malformed loss, sample, metric, init_range or granularity
-    raise ValueError.
+    None for any setting the paper does not report: a problem, loss, range or
+    granularity it never ran, or XOR's test set. Such a setting has no paper
+    column, it is not an error. An unknown ``sample`` or ``metric`` (a name of
+    what was measured, so most likely a typo) raises ValueError naming the
+    choices.
+
+    >>> paper_value("iris", "Et", "softmax_ce", 1, "micro", "nstag") is None
+    True
+    >>> paper_value("iris", "Et", "ce", 5, "micro", "nstag") is None
+    True
     """
     key = _normalise(problem, sample, loss, init_range, granularity, metric)
     return _index().get(key)

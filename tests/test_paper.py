@@ -42,16 +42,31 @@ def test_unknown_problem_is_none():
     assert paper_value("wine", "Et", "ce", 1, "micro", "lstag") is None
 
 
-def test_bad_loss_raises():
-    """An unknown loss raises ValueError naming the choices."""
-    with pytest.raises(ValueError, match="loss must be one of \\['SSE', 'CE'\\], got 'mse'"):
-        paper_value("xor", "Et", "mse", 1, "micro", "nstag")
+@pytest.mark.parametrize("loss,init_range,granularity", [
+    ("mse", 1, "micro"), ("softmax_ce", 10, "macro"),  # losses the paper never ran
+    ("ce", 5, "micro"), ("sse", 0.5, "macro"), ("ce", True, "micro"),  # ranges
+    ("sse", 1, "nano"), ("ce", 10, "window_8"),  # granularities (window_ is Table 1's)
+])
+def test_a_setting_the_paper_did_not_run_has_no_paper_value(loss, init_range, granularity):
+    """A loss, range or granularity outside the paper is None, not an error: its
+    paper column is simply empty."""
+    assert paper_value("iris", "Et", loss, init_range, granularity, "nstag") is None
 
 
-def test_bad_init_range_raises():
-    """An init_range other than 1 or 10 raises."""
-    with pytest.raises(ValueError, match="init_range must be 1 or 10"):
-        paper_value("xor", "Et", "ce", 5, "micro", "nstag")
+def test_the_paper_ranges_match_whatever_their_number_type():
+    """1.0 and numpy's 10 find the same cells as 1 and 10."""
+    import numpy as np
+    assert paper_value("xor", "Et", "sse", 1.0, "micro", "nstag") == (1.88889, 0.31427)
+    assert paper_value("iris", "Ct", "ce", np.int64(10), "macro", "accuracy_last_step") \
+        == (0.92857, 0.05844)
+
+
+@pytest.mark.parametrize("sample,metric,name", [("Et", "stagnation", "metric"),
+                                                ("Ex", "nstag", "sample")])
+def test_an_unknown_metric_or_sample_name_raises(sample, metric, name):
+    """What was measured must be a known name: a typo there raises, naming the choices."""
+    with pytest.raises(ValueError, match=rf"{name} must be one of \["):
+        paper_value("xor", sample, "sse", 1, "micro", metric)
 
 
 def test_tables_copy_is_independent():
