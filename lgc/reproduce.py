@@ -264,6 +264,10 @@ def write_report(figures="figures", preset: str = "quick", seconds: float | None
         lines.append(f"| {r['table']} | {r['problem']} | {r['sample']} | {r['loss']} | "
                      f"{r['init_range']} | {r['granularity']} | {r['metric']} | {paper} | "
                      f"{ours} | {within} |")
+    if (folder / "claims.json").exists():  # written by lgc.claims.write_claims
+        from .claims import read_claims, summary_lines
+
+        lines += [""] + summary_lines(read_claims(folder))
     path = folder / "REPORT.md"
     path.write_text("\n".join(lines) + "\n")
     return path

@@ -41,6 +41,23 @@ for path in tables:
     print(path.name)
     display(pd.read_csv(path))
 
+# %% [markdown]
+# ## Every claim of the paper, judged
+#
+# The paper's 95 numbered claims, each judged by `lgc.claims` from every section's samples
+# on disk (nothing is rerun) and, for the curvature claims, from the same walk points
+# classified under both curvature tests (`lgc.hessian_tests`, as notebook 09; computed here
+# or reused from its cache). A claim whose problem was not run says so. The verdicts go to
+# `figures/claims.json` and a summary section of `figures/REPORT.md`.
+
+# %%
+from lgc import claims as C
+
+run = C.load_run(preset, results, seed=seed, workers=workers)
+verdicts = C.judge_all(run)
+C.write_claims(verdicts, figures)
+C.verdict_table(verdicts)
+
 # %%
 report = R.write_report(figures, preset, seconds=seconds or None, seed=seed)
 print(report.read_text()[:1500])

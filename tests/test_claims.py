@@ -1,0 +1,162 @@
+"""Specifications of lgc.claims: the registry, the judges' answers on hand-made data,
+and the claims.json written for the report."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lgc import claims as C
+
+
+def test_registry_holds_each_of_the_95_numbers_once():
+    numbers = [c.number for c in C.CLAIMS]
+    assert sorted(numbers) == list(range(1, 96))
+    assert len(set(numbers)) == len(numbers) == 95
+
+
+def test_each_claim_has_a_known_section_and_its_own_words():
+    for c in C.CLAIMS:
+        assert c.section in C.SECTIONS
+        assert c.text and len(c.text) < 100
+    # claims list numbers sections as in the paper: spot checks
+    assert C.BY_NUMBER[3].section == "general"
+    assert C.BY_NUMBER[39].section == "iris"
+    assert C.BY_NUMBER[95].section == "conclusions"
+
+
+def test_every_judge_returns_one_of_the_four_verdicts_on_an_empty_run():
+    verdicts = C.judge_all(C.Run())
+    assert len(verdicts) == 95
+    for v in verdicts:
+        assert v.verdict in C.VERDICTS
+        assert isinstance(v.evidence, str) and v.evidence
+    # with nothing run, a judge that needs data says so rather than guessing
+    assert C.judge(C.BY_NUMBER[39], C.Run()).verdict == C.CANNOT
+    assert "not computed" in C.judge(C.BY_NUMBER[39], C.Run()).evidence
+
+
+def _splits(problem, cg_sse, cg_ce, ct=1.0, seeds=(0, 1, 2)):
+    """Hand-made summary rows: Ct and Cg for every setting and split seed;
+    ``cg_sse``/``cg_ce`` are lists, one test accuracy per split seed."""
+    rows = []
+    for seed_i, seed in enumerate(seeds):
+        for r in (1, 10):
+            for g in ("micro", "macro"):
+                for loss, cg in (("sse", cg_sse), ("ce", cg_ce)):
+                    for sample, value in (("Ct", ct), ("Cg", cg[seed_i])):
+                        rows.append(dict(problem=problem, loss=loss, init_range=r,
+                                         granularity=g, sample=sample,
+                                         metric="accuracy_last_step", ours_mean=value,
+                                         ours_std=0.0, split_seed=seed, walks=4, steps=1000))
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("cg_sse, cg_ce, expected", [
+    ([0.9, 0.92, 0.91], [0.8, 0.81, 0.79], C.HOLDS),   # SSE clearly better on every split
+    ([0.8, 0.81, 0.79], [0.9, 0.92, 0.91], C.FAILS),   # SSE clearly worse
+    ([0.9, 0.8, 0.85], [0.85, 0.85, 0.85], C.FAILS),   # tied: better on one split, worse on one
+])
+def test_pair_claim_is_judged_on_the_comparison(cg_sse, cg_ce, expected):
+    run = C.Run(splits={"iris": _splits("iris", cg_sse, cg_ce)})
+    v = C.judge(C.BY_NUMBER[39], run)  # SSE generalises better in most Iris settings
+    assert v.verdict == expected
+    assert "SSE-CE" in v.evidence
+
+
+def test_pair_compare_is_paired_by_split_seed():
+    c = C.pair_compare(_splits("iris", [0.9, 0.8, 0.85], [0.85, 0.85, 0.85]), "Cg")
+    assert set(c.who) == {"tie"}
+    assert np.allclose(c.lo, -0.05) and np.allclose(c.hi, 0.05)
+    c = C.pair_compare(_splits("iris", [0.9] * 3, [0.8] * 3), "Cg", better="lower", gap=True)
+    assert set(c.who) == {"SSE"}  # smaller train-test gap
+
+
+def test_overfitting_claim_says_where_it_fails():
+    # SSE overfits less on Iris, more on Glass: the claim holds only in part
+    run = C.Run(splits={"iris": _splits("iris", [0.9] * 3, [0.8] * 3),
+                        "glass": _splits("glass", [0.7] * 3, [0.8] * 3)},
+                frames={"iris": {}, "glass": {}})
+    v = C.judge(C.BY_NUMBER[3], run)
+    assert v.verdict == C.PART
+    assert "iris" in v.evidence and "glass" in v.evidence
+    run.splits["iris"] = _splits("iris", [0.7] * 3, [0.8] * 3)
+    assert C.judge(C.BY_NUMBER[3], run).verdict == C.FAILS
+
+
+def _walks(levels, walks=6, steps=200, curvature="convex"):
+    """Walks that each fall to one of ``levels`` (cycled) and stay there."""
+    rows = []
+    for w in range(walks):
+        level = levels[w % len(levels)]
+        for s in range(steps):
+            t = min(s / (steps / 2), 1.0)
+            et = 1.0 + (level - 1.0) * t
+            rows.append(dict(walk=w, step=s, Et=et, Eg=et, Ct=1.0, Cg=1.0,
+                             grad_norm=1.0 - t + 1e-6, curvature=curvature))
+    f = pd.DataFrame(rows)
+    f["curvature"] = pd.Categorical(f.curvature, categories=["convex", "concave", "saddle",
+                                                              "singular"])
+    return f
+
+
+def test_attractor_count_claim_known_on_paper():
+    four = _walks([0.0, 0.2, 0.4, 0.6], walks=8)
+    frames = {("sse", "micro", 1.0): four, ("ce", "micro", 1.0): four}
+    v = C.judge(C.BY_NUMBER[10], C.Run(frames={"xor": frames}))
+    assert v.verdict == C.HOLDS, v.evidence
+    two = _walks([0.0, 0.4], walks=8)
+    frames[("ce", "micro", 1.0)] = two
+    assert C.judge(C.BY_NUMBER[10], C.Run(frames={"xor": frames})).verdict == C.PART
+    frames[("sse", "micro", 1.0)] = two
+    assert C.judge(C.BY_NUMBER[10], C.Run(frames={"xor": frames})).verdict == C.FAILS
+
+
+def test_convexity_claim_depends_on_the_classes():
+    convex = _walks([0.0, 0.2, 0.4, 0.6], walks=8)
+    saddle = _walks([0.0, 0.2, 0.4, 0.6], walks=8, curvature="saddle")
+    run = C.Run(frames={"xor": {("sse", "micro", 1.0): convex, ("ce", "micro", 1.0): convex}})
+    v = C.judge(C.BY_NUMBER[11], run)
+    assert (v.verdict, v.test) == (C.HOLDS, C.FULL)
+    run.frames["xor"][("ce", "micro", 1.0)] = saddle
+    assert C.judge(C.BY_NUMBER[11], run).verdict == C.PART
+
+
+def test_combine_names_the_test_that_decides():
+    assert C.combine({C.FULL: (C.HOLDS, "a"), C.AUTHORS: (C.HOLDS, "b")})[:2] == (C.HOLDS,
+                                                                                   "both")
+    v, test, ev = C.combine({C.FULL: (C.FAILS, "a"), C.AUTHORS: (C.HOLDS, "b")})
+    assert (v, test) == (C.PART, f"{C.AUTHORS} only")
+    assert "a" in ev and "b" in ev
+
+
+def test_method_claims_from_the_simulated_walk():
+    run = C.Run()
+    assert C.judge(C.BY_NUMBER[7], run).verdict == C.HOLDS  # three stagnations at w = 8
+    assert C.judge(C.BY_NUMBER[9], run).verdict in (C.HOLDS, C.PART)
+
+
+def test_claims_json_schema(tmp_path):
+    path = C.write_claims(C.judge_all(C.Run()), tmp_path)
+    data = json.loads(Path(path).read_text())
+    assert set(data) == {"claims"}
+    assert [c["number"] for c in data["claims"]] == list(range(1, 96))
+    for c in data["claims"]:
+        assert set(c) == {"number", "section", "verdict", "test", "evidence"}
+        assert c["verdict"] in C.VERDICTS
+    lines = "\n".join(C.summary_lines(data["claims"]))
+    assert re.search(r"\| cannot be judged \| \d+ \|", lines)
+    assert "| general |" in lines
+
+
+def test_report_gets_the_claims_section(tmp_path):
+    from lgc import reproduce as R
+
+    C.write_claims(C.judge_all(C.Run()), tmp_path)
+    text = R.write_report(tmp_path, "tiny").read_text()
+    assert "## The paper's claims, judged" in text
+    assert text.count("| cannot be judged |") >= 1
