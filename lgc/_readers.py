@@ -1,6 +1,6 @@
 """Readers for the benchmark files, each returning (inputs, labels) as stored.
 
-The file formats are described in ``../shared/data/README.md``; what the
+The file formats are described in ``docs/data.md``; what the
 problems do with the arrays (scaling, splits, targets) lives in
 :mod:`lgc.problems`.
 """

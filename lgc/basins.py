@@ -1,7 +1,8 @@
 """Basins of attraction from a walk's loss sequence: nstag and lstag.
 
 Section 4.3 and Appendix A of the paper, computed the way the authors' code
-computed them (NOTES.md item 5, where that differs from Algorithm 1):
+computed them, where that differs from Algorithm 1
+(docs/departures.md#d5-the-stagnation-threshold):
 
 1. min-max scale the walk to [0, 1];
 2. smooth it with an EWMA (Eq. 3), alpha = 2 / (w + 1), starting at the first value;

@@ -1,4 +1,8 @@
-"""Local curvature of the loss from its Hessian (Section 4.2, NOTES.md items 2-4).
+"""Local curvature of the loss from its Hessian (Section 4.2).
+
+Where the text is wrong or silent: docs/departures.md#d2-positive-eigenvalues-mean-a-minimum,
+docs/departures.md#d3-which-hessian-is-classified and
+docs/departures.md#d4-when-an-eigenvalue-counts-as-zero.
 
 A point is *convex* when every eigenvalue of the Hessian is positive (a
 minimum: the paper's Section 4.2 words this backwards), *concave* when every
@@ -147,7 +151,8 @@ def zero_tolerance(H, rtol: float | None = DEFAULT_RTOL):
 
 
 def block_diagonal(H, sizes):
-    """Keep only the diagonal blocks of sizes ``sizes`` (NOTES.md item 3).
+    """Keep only the diagonal blocks of sizes ``sizes``
+    (docs/departures.md#d3-which-hessian-is-classified).
 
     The authors classified curvature from the eigenvalues of the Hessian's
     per-tensor diagonal blocks (W1, b1, W2, b2). Those eigenvalues are the

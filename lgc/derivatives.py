@@ -111,7 +111,8 @@ def preactivations(Wb, X, arch: Architecture):
 
 
 def batch_loss(Wb, X, T, kind: str, arch: Architecture):
-    """Loss (n,) and outputs sigmoid(Z) (n, P, K) of n networks (NOTES.md item 7).
+    """Loss (n,) and outputs sigmoid(Z) (n, P, K) of n networks
+    (docs/departures.md#d7-both-losses-are-means-and-ce-is-binary).
 
     Raises ValueError for non-finite weights, as :func:`loss_and_grad`.
     """

@@ -3,7 +3,7 @@
 :mod:`lgc.plots` draws them; this module only describes them: which problem,
 which samples in which panel order, square-root axes, and the Et bounds of the
 Eg-coloured figures, with notes where we read the paper one way rather than
-another (NOTES.md item 12 among them).
+another (docs/departures.md#d12-three-captions-name-the-wrong-range among them).
 """
 from __future__ import annotations
 
@@ -97,8 +97,8 @@ _NAMES = {"xor": "XOR", "iris": "Iris", "diabetes": "Diabetes", "glass": "Glass"
           "cancer": "Cancer", "heart": "Heart", "mnist": "MNIST"}
 _BY_LOSS = (("sse", "micro"), ("ce", "micro"), ("sse", "macro"), ("ce", "macro"))
 _BY_STEP = (("sse", "micro"), ("sse", "macro"), ("ce", "micro"), ("ce", "macro"))
-_CAPTION_12 = ("NOTES item 12: the paper's caption says [-1, 1] but its panels are the "
-               "[-10, 10] walks; we draw r = 10.")
+_CAPTION_12 = ("The paper's caption says [-1, 1] but its panels are the [-10, 10] walks; "
+               "we draw r = 10 (docs/departures.md#d12-three-captions-name-the-wrong-range).")
 
 
 def _clouds(n, problem, r, order=_BY_LOSS, notes="", sqrt_x=False):

@@ -1,7 +1,8 @@
 """The paper's network and losses as pure functions of one flat weight vector.
 
 One hidden layer of sigmoid units feeding sigmoid outputs, with biases on both
-layers (Section 5.1, Table 2; NOTES.md item 8)::
+layers (Section 5.1, Table 2;
+docs/departures.md#d8-the-network)::
 
     Y = sigmoid(sigmoid(X W1 + b1) W2 + b2)
 
@@ -192,7 +193,8 @@ def _check_kind(kind: str) -> str:
 
 
 def loss_from_logits(Z, T, kind: str):
-    """Mean loss over patterns and outputs (NOTES.md item 7).
+    """Mean loss over patterns and outputs
+    (docs/departures.md#d7-both-losses-are-means-and-ce-is-binary).
 
     ``sse``: mean of (sigmoid(Z) - T)^2.
     ``ce``: mean element-wise binary cross-entropy of sigmoid(Z), computed from
@@ -209,7 +211,8 @@ def loss_from_logits(Z, T, kind: str):
 
 
 def loss(w, X, T, kind: str):
-    """Training loss of weights ``w`` on data (X, T): Section 5, NOTES.md item 7.
+    """Training loss of weights ``w`` on data (X, T): Section 5,
+    docs/departures.md#d7-both-losses-are-means-and-ce-is-binary.
 
     Parameters
     ----------
@@ -251,7 +254,8 @@ loss_hessian = hessian(loss)
 
 
 def accuracy(Y, T):
-    """Fraction of patterns classified correctly (NOTES.md item 10).
+    """Fraction of patterns classified correctly
+    (docs/departures.md#d10-appendix-b-reports-accuracies).
 
     One output: round(y) == t. Several outputs: argmax(y) == argmax(t).
     Works on a batch: Y of shape (..., P, K) gives shape (...).

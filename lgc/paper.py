@@ -10,13 +10,15 @@ std``.  How the tables are encoded:
   ``SSE`` or ``CE``, ``init_range`` is 1 or 10 (walks start in [-r, r]^d),
   ``granularity`` is ``micro`` (1000 steps) or ``macro`` (100 steps).
 * Tables B.10-B.15 (Appendix B, titled "classification errors" but holding
-  accuracies at the last step, NOTES item 10): ``sample`` is ``Ct`` (train) or
+  accuracies at the last step,
+  docs/departures.md#d10-appendix-b-reports-accuracies): ``sample`` is ``Ct`` (train) or
   ``Cg`` (test) and ``metric`` is ``accuracy_last_step``.
 * Table 1 (lstag of the simulated walk per window): ``problem`` is
   ``simulated``, ``sample`` is ``walk``, ``loss`` and ``init_range`` are empty,
   ``granularity`` is ``window_6`` ... ``window_20``, ``metric`` is ``lstag`` and
   ``std`` is empty.  These are the *printed* values, whose last two cells are
-  swapped relative to what the authors' algorithm gives (NOTES item 6).
+  swapped relative to what the authors' algorithm gives
+  (docs/departures.md#d6-table-1-prints-two-cells-swapped).
 
 ``std`` is the paper's number in parentheses: a population std (ddof 0) over
 walks, see ``lgc.basins``.
@@ -153,7 +155,8 @@ def paper_table1() -> dict[int, float]:
     """Table 1 as printed: window w -> lstag of the simulated walk.
 
     The printed cells for w = 18 and w = 20 are swapped relative to the authors'
-    algorithm (NOTES item 6); ``lgc.basins`` reproduces the algorithm.
+    algorithm (docs/departures.md#d6-table-1-prints-two-cells-swapped);
+    ``lgc.basins`` reproduces the algorithm.
 
     >>> paper_table1()[8]
     22.0

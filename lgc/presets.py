@@ -7,7 +7,8 @@ runs fewer walks and classifies curvature on every 10th micro step, so that
 ``make paper`` finishes in minutes on two cores. ``overnight`` is between.
 
 Test-side numbers (Eg, Cg) depend on the unknown train/test split more than on
-anything else (NOTES.md item 11), so every preset also reruns each setting
+anything else (docs/departures.md#d14-the-train-test-split),
+so every preset also reruns each setting
 with ``split_seeds`` other splits, curvature off, to measure that spread.
 """
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Progressive gradient walks (Section 4.1; NOTES.md items 1 and 9).
+"""Progressive gradient walks (Section 4.1).
+
+Where the text is wrong or silent: docs/departures.md#d1-the-walk-steps-downhill
+and docs/departures.md#d9-the-walk-protocol.
 
 A walk starts at a uniform point of [-r, r]^d. At every step it records the
 current point (training loss Et, test loss Eg, accuracies Ct and Cg, the norm
@@ -145,7 +148,8 @@ def initial_points(rngs, d: int, init_range: float):
 def progressive_step(rngs, grad, eps: float, out=None):
     """One step of every walk: |dx_j| ~ U[0, eps), sign opposite to g_j.
 
-    NOTES.md item 1: the authors' walk descends; a zero gradient steps +1.
+    The authors' walk descends; a zero gradient steps +1
+    (docs/departures.md#d1-the-walk-steps-downhill).
     ``out`` (walks, d), a numpy array, if given, receives the step (no fresh
     memory per step). The draws are made on the host, from the walks' numpy
     streams, whatever array library ``grad`` is in; so is the step returned.

@@ -1,4 +1,8 @@
-"""Tests for lgc.basins: nstag/lstag as the authors computed them (Section 4.3, NOTES 5-6)."""
+"""Tests for lgc.basins: nstag/lstag as the authors computed them (Section 4.3).
+
+See docs/departures.md#d5-the-stagnation-threshold and
+docs/departures.md#d6-table-1-prints-two-cells-swapped.
+"""
 import numpy as np
 import pytest
 
@@ -18,12 +22,14 @@ from lgc.basins import (
 )
 from lgc.paper import paper_table1, paper_value
 
-# lstag per window from the authors' algorithm (NOTES item 6)
+# lstag per window from the authors' algorithm
+# (docs/departures.md#d6-table-1-prints-two-cells-swapped)
 TABLE1 = {6: 18.75, 8: 22.0, 10: 20.67, 12: 18.0, 14: 16.33, 16: 14.33, 18: 12.0, 20: 14.0}
 
 
 def _loop_runs(seq, w):
-    """Independent step-by-step oracle: Algorithm 2 with the code's rules (NOTES item 5)."""
+    """Independent step-by-step oracle: Algorithm 2 with the code's rules
+    (docs/departures.md#d5-the-stagnation-threshold)."""
     x = np.asarray(seq, dtype=float)
     span = x.max() - x.min()
     x = (x - x.min()) / span if span > 0 else np.zeros_like(x)

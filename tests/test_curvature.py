@@ -118,7 +118,8 @@ def test_finite_hessian_whose_squares_overflow_is_classified():
 
 
 def test_blocks_mode_ignores_off_diagonal_blocks():
-    """Blocks mode classifies the per-tensor diagonal blocks only (NOTES item 3)."""
+    """Blocks mode classifies the per-tensor diagonal blocks only
+    (docs/departures.md#d3-which-hessian-is-classified)."""
     H = np.array([[1.0, 2.0], [2.0, 1.0]])  # eigenvalues 3 and -1: a saddle
     assert _name(H) == "saddle"
     assert _name(H, mode="blocks", sizes=(1, 1)) == "convex"

@@ -42,7 +42,8 @@ def test_forward_matches_hand_computation():
 
 
 def test_sse_is_mean_squared_error_of_outputs():
-    """SSE is the mean over patterns and outputs of (y - t)^2 (NOTES item 7)."""
+    """SSE is the mean over patterns and outputs of (y - t)^2
+    (docs/departures.md#d7-both-losses-are-means-and-ce-is-binary)."""
     w = np.random.default_rng(1).normal(size=9)
     Y = forward(w, XOR_X, Architecture(2, 2, 1))
     assert float(loss(w, XOR_X, XOR_T, "sse")) == pytest.approx(np.mean((Y - XOR_T) ** 2))
@@ -153,7 +154,8 @@ def test_weight_vector_of_wrong_length_is_rejected():
 
 
 def test_accuracy_rounds_single_output_and_argmaxes_several():
-    """Accuracy: round(y) == t for one output, argmax for several (NOTES item 10)."""
+    """Accuracy: round(y) == t for one output, argmax for several
+    (docs/departures.md#d10-appendix-b-reports-accuracies)."""
     assert accuracy(np.array([[0.4], [0.6], [0.9]]), np.array([[0.], [0.], [1.]])) == pytest.approx(2 / 3)
     Y = np.array([[0.2, 0.7, 0.1], [0.5, 0.3, 0.2]])
     T = np.array([[0., 1., 0.], [0., 0., 1.]])

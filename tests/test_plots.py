@@ -140,11 +140,12 @@ def test_eg_figures_carry_their_thresholds():
 
 
 def test_caption_mistakes_use_range_ten():
-    """NOTES item 12: Figures 9, 15 and 18 show the [-10, 10] walks."""
+    """Figures 9, 15 and 18 show the [-10, 10] walks
+    (docs/departures.md#d12-three-captions-name-the-wrong-range)."""
     for n in (9, 15, 18):
         spec = FIGURES[n]
         assert spec.init_range == 10 and {p.init_range for p in spec.panels} == {10}
-        assert "item 12" in spec.notes and "-r10-" in figure_filename(n)
+        assert "#d12-" in spec.notes and "-r10-" in figure_filename(n)
 
 
 def test_only_figure_4_uses_a_square_root_axis():

@@ -41,7 +41,8 @@ def test_cell_without_a_paper_value_has_no_verdict():
 
 
 def test_table1_matches_all_but_the_two_swapped_cells():
-    """Our Table 1 equals the paper's except w = 18 and 20, printed swapped (NOTES 6)."""
+    """Our Table 1 equals the paper's except w = 18 and 20, printed swapped
+    (docs/departures.md#d6-table-1-prints-two-cells-swapped)."""
     t1 = R.table1().set_index("w")
     assert (t1.within == "NO").sum() == 2
     assert list(t1.index[t1.within == "NO"]) == [18, 20]

@@ -19,7 +19,8 @@ def _settings(**kw):
 @pytest.mark.parametrize("gran,r,eps", [("micro", 1, 0.02), ("micro", 10, 0.2),
                                         ("macro", 1, 0.2), ("macro", 10, 2.0)])
 def test_step_size_is_a_fraction_of_the_range_width(gran, r, eps):
-    """eps is 1% (micro) or 10% (macro) of the width 2r (NOTES item 9)."""
+    """eps is 1% (micro) or 10% (macro) of the width 2r
+    (docs/departures.md#d9-the-walk-protocol)."""
     assert step_size(gran, r) == pytest.approx(eps)
 
 
