@@ -130,16 +130,20 @@ class Explorer:
                                                 description="range", style=wide)
         self.granularity = widgets.ToggleButtons(options=["micro", "macro"], value=granularity,
                                                  description="steps of", style=wide)
-        self.walks = widgets.IntSlider(walks, min=1, max=50, description="walks", style=wide)
+        # a batch runs when a slider is let go, not at every value it passes
+        once = {"style": wide, "continuous_update": False}
+        self.walks = widgets.IntSlider(walks, min=1, max=50, description="walks", **once)
         self.steps = widgets.IntSlider(steps, min=10, max=1000, step=10, description="steps",
-                                       style=wide)
+                                       **once)
         self.window = widgets.IntSlider(window, min=min(WINDOWS), max=max(WINDOWS), step=2,
-                                        description="window w", style=wide)
+                                        description="window w", **once)
         self.seed = widgets.BoundedIntText(seed, min=0, max=2**31 - 1, description="seed",
                                            style=wide)
         self.status = widgets.HTML()
-        self.cloud_image = widgets.Image(format="png")
-        self.stagnation_image = widgets.Image(format="png")
+        # shown at the pixel size drawn (never stretched), shrunk only to fit
+        natural = {"width": "auto", "max_width": "100%", "height": "auto"}
+        self.cloud_image = widgets.Image(format="png", layout=natural)
+        self.stagnation_image = widgets.Image(format="png", layout=natural)
         controls = [self.problem, self.loss, self.init_range, self.granularity, self.walks,
                     self.steps, self.seed, self.window]
         self.box = widgets.VBox([widgets.HBox([widgets.VBox(controls[:4]),
@@ -172,9 +176,16 @@ class Explorer:
         return problem, settings, walks
 
     def update(self) -> None:
-        """Run the walks the widgets ask for and redraw both pictures."""
+        """Run the walks the widgets ask for and redraw both pictures.
+
+        The status says at once that work started (the widget message goes out
+        before the walks run); on failure the pictures are cleared, so no old
+        picture stands under the new choice.
+        """
         try:
             problem, settings, walks = self.settings()
+            self.status.value = (f"<i>Running {walks} walks x {settings.steps} steps on "
+                                 f"{problem.name}...</i>")
             start = time.perf_counter()
             self.result = progressive_gradient_walk(problem, settings, range(walks),
                                                     seed=int(self.seed.value))
@@ -188,6 +199,7 @@ class Explorer:
         except (OSError, ValueError) as err:  # missing data files, bad settings
             log.warning("explorer: %s", err)
             self.error = f"{type(err).__name__}: {err}"
+            self.cloud_image.value = self.stagnation_image.value = b""
         self._report()
 
     def _draw_cloud(self, problem, settings) -> None:

@@ -90,14 +90,18 @@ def test_walk_shorter_than_window_is_reported():
     assert "no stagnation estimate at w = 20" in e.status.value
 
 
-def test_failures_show_in_status(small, monkeypatch):
-    """A problem that cannot load leaves the last pictures and reports the error."""
+def test_failures_show_in_status(monkeypatch):
+    """A problem that cannot load clears the pictures and reports the error."""
+    small = Explorer(walks=2, steps=40, window=8)
+    assert small.cloud_image.value and small.stagnation_image.value
+
     def missing(name):
         raise FileNotFoundError(f"no data for {name}")
     monkeypatch.setattr(ex, "_problem", missing)
     small.problem.value = "iris"
     assert small.error.startswith("FileNotFoundError") and "Could not run" in small.status.value
     assert small.runs == 1
+    assert small.cloud_image.value == b"" and small.stagnation_image.value == b""
 
 
 def test_import_lgc_leaves_ipywidgets_alone():
