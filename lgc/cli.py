@@ -79,7 +79,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"lgc {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    run = sub.add_parser("run", help="run one sample of progressive gradient walks")
+    run = sub.add_parser(
+        "run", help="run one sample of progressive gradient walks",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+               "  lgc run --problem iris --loss ce --range 1 --granularity micro --out results/demo\n"
+               "  lgc run --problem heart --loss sse --range 10 --granularity macro --walks 50 \\\n"
+               "          --hessian blocks --singular float32 --out results/authors-test\n"
+               "rerun the same command to resume an interrupted run; a complete sample is reused")
     run.add_argument("--problem", required=True, type=_problem,
                      help=f"one of {', '.join(PROBLEMS)}")
     run.add_argument("--loss", required=True, choices=LOSSES)

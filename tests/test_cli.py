@@ -153,3 +153,14 @@ def test_estimate_calibrates_each_task_in_every_worker_at_once():
     assert len(costs) == 2 and all(c > 0 for c in costs)
     with pytest.raises(ValueError, match="unknown Hessian mode"):
         calibrate([("xor", "diagonal", 16)], workers=2)
+
+
+def test_version_and_examples_are_printed(capsys):
+    """lgc --version names the installed version; lgc run --help shows an example."""
+    import lgc
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert capsys.readouterr().out.strip() == f"lgc {lgc.__version__}"
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    assert "examples:\n  lgc run --problem" in capsys.readouterr().out
