@@ -1,9 +1,18 @@
-"""The documentation is tested too: citations of docs/ resolve, and no file cites notes
-that ship outside the repository."""
+"""The documentation is tested too: every example in lgc's docstrings runs (``make
+test`` runs this file), importing lgc does no work and opens no connection, citations
+of docs/ resolve, and no file cites notes that ship outside the repository."""
+import doctest
+import importlib
+import os
+import pkgutil
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+
+import lgc
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -12,6 +21,68 @@ CITED = re.compile(r"(?:docs/)?\b((?:departures|data)\.md)#([A-Za-z0-9_-]+)")
 OUTSIDE = re.compile(r"NOTES\.md|NOTES items?\b|\bNOTES \d|shared/paper/|shared/data/README")
 # files another part of issue 14 still has to change; remove each name once it is done
 PENDING = {"lgc/reproduce.py", "lgc/hessian_tests.py", "lgc/problems.py"}
+
+
+MODULES = sorted(m.name for m in pkgutil.walk_packages(lgc.__path__, "lgc.")
+                 if m.name != "lgc.__main__")  # __main__ runs the command line on import
+
+
+def _examples_in_source(module) -> int:
+    return len(re.findall(r"^\s*>>> ", Path(module.__file__).read_text(encoding="utf-8"),
+                          re.M))
+
+
+@pytest.fixture
+def offline(monkeypatch, tmp_path):
+    """No data folder with files in it, and no network: an example that would read or
+    download a data file fails instead of passing by luck or slowly."""
+    import socket
+
+    monkeypatch.setenv("LGC_DATA_DIR", str(tmp_path))
+
+    def refuse(*args, **kwargs):
+        raise OSError("doctests must not open network connections")
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples_run(name, offline):
+    """Every >>> example of the module is found and gives the output it shows."""
+    module = importlib.import_module(name)
+    tests = doctest.DocTestFinder(exclude_empty=True).find(module, name)
+    found = sum(len(t.examples) for t in tests)
+    assert found == _examples_in_source(module), "some >>> lines are not in a docstring " \
+        "doctest finds (a nested function's, or a string that is not a docstring)"
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    report = []
+    for test in sorted(tests, key=lambda t: t.name):
+        runner.run(test, out=report.append)
+    assert runner.failures == 0, "".join(report)
+
+
+def test_the_examples_are_many():
+    """The examples counted at the time doctests were first run (16) are still there."""
+    total = sum(_examples_in_source(importlib.import_module(n)) for n in MODULES)
+    assert total >= 16
+
+
+def test_importing_lgc_does_no_work_and_no_io(tmp_path):
+    """Every module imports in a fresh interpreter without network, data files or
+    heavy work: all of them together in a few seconds."""
+    code = (
+        "import socket, time\n"
+        "def refuse(*a, **k): raise OSError('network used on import')\n"
+        "socket.socket.connect = refuse\n"
+        "t = time.perf_counter()\n"
+        f"for name in {MODULES!r}: __import__(name)\n"
+        "print(time.perf_counter() - t)\n")
+    env = {**os.environ, "LGC_DATA_DIR": str(tmp_path), "OPENBLAS_NUM_THREADS": "1",
+           "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, timeout=120, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert float(out.stdout) < 15.0  # about 2 s here; a download or a run takes far longer
+    assert not any(tmp_path.iterdir())  # nothing written where data would be
 
 
 def github_anchor(heading: str) -> str:
