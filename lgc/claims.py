@@ -1402,6 +1402,15 @@ def verdict_table(verdicts) -> pd.DataFrame:
                          for v in verdicts])
 
 
+def show(table: pd.DataFrame):
+    """A verdict table as Markdown for a notebook (evidence in full, not truncated)."""
+    from IPython.display import Markdown
+
+    t = table.copy()
+    t["evidence"] = t["evidence"].str.replace("|", "/", regex=False)
+    return Markdown(t.to_markdown(index=False))
+
+
 # ------------------------------------------------------- building a Run
 
 def run_from_samples(samples) -> Run:

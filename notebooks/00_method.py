@@ -77,7 +77,7 @@ t2
 # %%
 from lgc import claims as C
 
-C.section_claims("xor", samples, section="method")
+C.show(C.section_claims("xor", samples, section="method"))
 
 # %% [markdown]
 # ## Try it: the explorer

@@ -58,7 +58,7 @@ R.draw_figure(4, samples, figures)
 # %%
 from lgc import claims as C
 
-C.section_claims("xor", samples)
+C.show(C.section_claims("xor", samples))
 
 # %%
 print(f"section run time: {timer.seconds:.0f} s")

@@ -66,7 +66,7 @@ R.draw_figure(7, samples, figures)
 # %%
 from lgc import claims as C
 
-C.section_claims("iris", samples)
+C.show(C.section_claims("iris", samples))
 
 # %%
 print(f"section run time: {timer.seconds:.0f} s")

@@ -65,7 +65,7 @@ R.draw_figure(10, samples, figures)
 # %%
 from lgc import claims as C
 
-C.section_claims("diabetes", samples)
+C.show(C.section_claims("diabetes", samples))
 
 # %%
 print(f"section run time: {timer.seconds:.0f} s")

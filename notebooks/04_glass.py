@@ -66,7 +66,7 @@ R.draw_figure(13, samples, figures)
 # %%
 from lgc import claims as C
 
-C.section_claims("glass", samples)
+C.show(C.section_claims("glass", samples))
 
 # %%
 print(f"section run time: {timer.seconds:.0f} s")

@@ -89,7 +89,7 @@ R.draw_figure(15, authors, figures, variant="authors-test")
 # %%
 from lgc import claims as C
 
-C.section_claims("cancer", samples)
+C.show(C.section_claims("cancer", samples))
 
 # %%
 print(f"section run time: {timer.seconds:.0f} s")

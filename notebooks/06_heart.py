@@ -83,7 +83,7 @@ R.draw_figure(17, authors, figures, variant="authors-test")
 # %%
 from lgc import claims as C
 
-C.section_claims("heart", samples)
+C.show(C.section_claims("heart", samples))
 
 # %%
 print(f"section run time: {timer.seconds:.0f} s")

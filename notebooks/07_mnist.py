@@ -73,7 +73,7 @@ R.draw_figure(22, samples, figures)
 # %%
 from lgc import claims as C
 
-C.section_claims("mnist", samples)
+C.show(C.section_claims("mnist", samples))
 
 # %%
 print(f"section run time: {timer.seconds:.0f} s")

@@ -56,7 +56,7 @@ from lgc import claims as C
 run = C.load_run(preset, results, seed=seed, workers=workers)
 verdicts = C.judge_all(run)
 C.write_claims(verdicts, figures)
-C.verdict_table(verdicts)
+C.show(C.verdict_table(verdicts))
 
 # %%
 report = R.write_report(figures, preset, seconds=seconds or None, seed=seed)
