@@ -4,7 +4,8 @@ lgc classifies a point from the eigenvalues of the whole Hessian and calls an
 eigenvalue zero within ``d eps ||H||_F`` (:mod:`lgc.curvature`). The authors'
 code classified the eigenvalues of the Hessian's per-tensor diagonal blocks
 (W1, b1, W2, b2) and called a point singular only on an exact float32 zero
-(NOTES.md items 3 and 4), which lgc emulates by a sigmoid unit stuck at exactly
+(docs/departures.md#d3-which-hessian-is-classified and
+#d4-when-an-eigenvalue-counts-as-zero), which lgc emulates by a sigmoid unit stuck at exactly
 0 or 1 in float32 on every training pattern. The two tests can disagree at
 the same point: every block of a symmetric matrix can be positive definite while
 the matrix is indefinite, because the blocks leave out the coupling between the

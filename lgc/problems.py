@@ -7,7 +7,8 @@ never downloaded. With a network and no ``LGC_DATA_DIR``, the files are download
 into the user cache (``pooch.os_cache("lgc")``) from the authors' repository
 (github.com/annabosman/fla-in-tf, commit b51a1fb) and a public MNIST mirror.
 
-Choices the paper leaves open, made here (see the reproduction notes, item 11):
+Choices the paper leaves open, made here (docs/departures.md#d11-preprocessing-and-the-data-sets,
+#d14-the-train-test-split, #d15-mnist):
 
 * Inputs are z-scored per column over the *whole* data set (ddof 0) before the split,
   for every problem but XOR (left untouched) and MNIST (pixels / 255, see below).
