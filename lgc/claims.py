@@ -459,7 +459,8 @@ def g3(run):
           + f". SSE overfits less on {len(sse_wins)} of {len(res)} problems "
             f"({', '.join(sse_wins) or 'none'}); CE less on {', '.join(ce_wins) or 'none'}; "
             f"tie on {', '.join(ties) or 'none'}")
-    v = HOLDS if len(sse_wins) == len(res) else PART if sse_wins else FAILS
+    # in part only where SSE overfits less on more problems than CE does
+    v = HOLDS if len(sse_wins) == len(res) else PART if len(sse_wins) > len(ce_wins) else FAILS
     return v, ev
 
 
