@@ -10,7 +10,7 @@ How a cell counts as reproduced. A train-side cell (Et, Ct) is *within* when
 difference of two means (our std over our walks, the paper's std over its
 10 d walks) and Z = 3, REL = 0.10: the test widens for presets with few walks
 and stays strict for the paper's protocol. A test-side cell (Eg, Cg) depends on
-the unknown train/test split (NOTES.md item 11): it is within when the paper's
+the unknown train/test split (docs/departures.md#d14-the-train-test-split): it is within when the paper's
 value lies inside our spread over split seeds, [min, max] of the per-split
 means, widened by the same tolerance.
 """
@@ -251,7 +251,7 @@ def write_report(figures="figures", preset: str = "quick", seconds: float | None
              "- data files (sha256):"]
     lines += [f"  - `{k}`: `{v}`" for k, v in sorted(meta["data_hashes"].items())]
     lines += ["", "Table 1's last two printed cells (w = 18, 20) are swapped in the paper "
-              "(NOTES.md item 6): our values are the authors' algorithm's, so those two "
+              "(docs/departures.md#d6-table-1-prints-two-cells-swapped): our values are the authors' algorithm's, so those two "
               "cells show as not within.", "",
               "| table | problem | sample | loss | r | granularity | metric | paper | ours "
               "| within |", "|---|---|---|---|---|---|---|---|---|---|"]
@@ -312,7 +312,7 @@ def _table1_cells() -> list[dict]:
 
 
 def table1() -> pd.DataFrame:
-    """Table 1 beside ours (the paper swaps the last two cells: NOTES.md item 6)."""
+    """Table 1 beside ours (the paper swaps the last two cells: docs/departures.md#d6-table-1-prints-two-cells-swapped)."""
     cells = _table1_cells()
     return pd.DataFrame({"w": [int(c["granularity"].split("_")[1]) for c in cells],
                          "paper": [c["paper_mean"] for c in cells],

@@ -2,6 +2,7 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: -jupytext.text_representation
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -44,7 +45,7 @@ R.draw_figure(1, samples, figures)
 # ## Figure 2 and Table 1: the stagnation estimate on a simulated walk
 #
 # The simulated walk has three plateaus (33 steps each at 3, 2 and 1) plus normal noise of
-# std 0.15 (NOTES.md item 6). Too little smoothing sees noise as stagnation; too much
+# std 0.15 (docs/departures.md#d6-table-1-prints-two-cells-swapped). Too little smoothing sees noise as stagnation; too much
 # smooths the plateaus away; w = 8 maximises lstag.
 
 # %%

@@ -2,6 +2,7 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: -jupytext.text_representation
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -60,7 +61,7 @@ R.draw_figure(10, samples, figures)
 # One row per claim of this section (numbered as in the paper's claims list), each judged
 # from this run's samples by `lgc.claims` (full Hessian test; the report adds the authors'
 # test for the curvature claims): holds, holds in part, fails or cannot be judged, with the
-# numbers behind it. Figure 9's caption says [-1, 1] but shows [-10, 10] walks (NOTES item 12).
+# numbers behind it. Figure 9's caption says [-1, 1] but shows [-10, 10] walks (../docs/departures.md#d12-three-captions-name-the-wrong-range).
 
 # %%
 from lgc import claims as C

@@ -2,6 +2,7 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: -jupytext.text_representation
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -61,7 +62,7 @@ R.draw_figure(19, samples, figures)
 # %% [markdown]
 # ## The authors' curvature test, for comparison
 #
-# NOTES.md items 3 and 4: the authors classified the per-tensor diagonal *blocks* of the
+# docs/departures.md (D3, D4): the authors classified the per-tensor diagonal *blocks* of the
 # Hessian and called a point singular only on an exact float32 zero. Rerunning the main
 # samples with that test emulated (`hessian="blocks", singular="float32"`: a sigmoid unit
 # stuck at exactly 0 or 1 in float32 on every pattern, signs otherwise) shows how much of

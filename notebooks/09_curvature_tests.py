@@ -2,6 +2,7 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: -jupytext.text_representation
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -13,7 +14,7 @@
 #
 # The paper's curvature classes (Section 4.2) come from the signs of the Hessian's
 # eigenvalues. lgc's default classifies the **full Hessian** and calls an eigenvalue zero
-# when |lambda| <= d eps ||H||_F. The authors' code (NOTES.md items 3 and 4) classified the
+# when |lambda| <= d eps ||H||_F. The authors' code (docs/departures.md, D3 and D4) classified the
 # eigenvalues of the Hessian's **per-tensor diagonal blocks** (W1, b1, W2, b2) and called a
 # point singular only on an exact float32 zero, which lgc emulates by a sigmoid unit stuck
 # at exactly 0 or 1 in float32 on every training pattern.

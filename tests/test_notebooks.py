@@ -63,3 +63,21 @@ def test_make_paper_wrote_every_figure_and_table(shared):
                  *(f"tableB{n}" for n in range(10, 16))]:
         assert any(n.startswith(stem) and n.endswith(".csv") for n in names), stem
     assert {"REPORT.md", "report.json"} <= names
+
+
+def test_pairing_the_notebooks_leaves_their_sources_unchanged(tmp_path):
+    """`make notebooks` (jupytext --sync) writes .ipynb files and no byte of the .py."""
+    import shutil
+    import subprocess
+    import sys
+    root = Path(__file__).parents[1]
+    shutil.copy(root / "jupytext.toml", tmp_path)
+    (tmp_path / "notebooks").mkdir()
+    for path in NOTEBOOKS:
+        shutil.copy(path, tmp_path / "notebooks")
+    copies = sorted(str(p) for p in (tmp_path / "notebooks").glob("0*.py"))
+    subprocess.run([sys.executable, "-m", "jupytext", "--sync", *copies], check=True,
+                   capture_output=True, cwd=tmp_path)
+    for path in NOTEBOOKS:
+        assert (tmp_path / "notebooks" / path.name).read_bytes() == path.read_bytes(), path
+        assert (tmp_path / "notebooks" / f"{path.stem}.ipynb").exists()
