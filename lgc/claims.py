@@ -892,12 +892,18 @@ def gen_worsens(p, ranges=(1, 10), losses=("sse", "ce")):
     return fn
 
 
-def d50(run):
-    s = {}
+def _low_gradient_spearman(run, problem: str) -> dict:
+    """Spearman(Et, Eg) over the low-gradient points of each loss's r = 1 micro walks."""
+    out = {}
     for L in ("sse", "ce"):
-        f = _frame(run, "diabetes", L, "micro", 1)
+        f = _frame(run, problem, L, "micro", 1)
         low = f[f.grad_norm <= low_cut(f)]
-        s[L] = spearman(low.Et, low.Eg)
+        out[L] = spearman(low.Et, low.Eg)
+    return out
+
+
+def d50(run):
+    s = _low_gradient_spearman(run, "diabetes")
     v, ev = _loss_grade(s, lambda v: v < 0, lambda v: f"low-gradient points, Spearman(Et, Eg)"
                         f" {v:+.2f}")
     return (PART if v == HOLDS else v), ev + " (the sudden drop of the gradient is not judged)"
@@ -1096,11 +1102,7 @@ def h78(run):
 
 
 def h79(run):
-    s = {}
-    for L in ("sse", "ce"):
-        f = _frame(run, "heart", L, "micro", 1)
-        low = f[f.grad_norm <= low_cut(f)]
-        s[L] = spearman(low.Et, low.Eg)
+    s = _low_gradient_spearman(run, "heart")
     return _loss_grade(s, lambda v: v < 0, lambda v: f"r=1 low-gradient points, "
                        f"Spearman(Et, Eg) {v:+.2f} (negative: least Eg at the higher-error end)")
 
