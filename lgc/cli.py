@@ -174,7 +174,21 @@ def _cmd_run(args) -> int:
                         weights_stride=(args.weights_stride or 1) if args.save_weights else None,
                         progress=not args.quiet, scheduler=args.scheduler)
     print(sample.parquet)
+    if not args.quiet:
+        print(_run_summary(sample), file=sys.stderr)
     return 0
+
+
+def _run_summary(sample) -> str:
+    """One line: what the sample holds, what this run did, and the next command."""
+    meta = sample.meta()
+    walks, steps = meta["config"]["walks"], meta["config"]["steps"]
+    if sample.walks_run is None:
+        how = "complete already: reused"
+    else:
+        how = f"{sample.walks_run} run in {meta['timings']['seconds']:.1f} s"
+    return (f"lgc run: {walks} walks x {steps} steps ({how}) in {sample.folder}; "
+            f"next: lgc basins {sample.folder}")
 
 
 def _cmd_basins(args) -> int:

@@ -348,6 +348,8 @@ def run_samples(configs, out_dir, *, chunk_size: int | None = None, workers: int
         for job in jobs:
             _open(job, chunk_size, workers)
         _run(jobs, workers, weights_stride, progress, executor, scheduler)
+    for job in jobs:  # what this call ran: None for a sample reused as it was
+        job.sample.walks_run = None if job.todo is None else int(sum(map(len, job.todo)))
     return [j.sample for j in jobs]
 
 

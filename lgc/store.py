@@ -194,6 +194,7 @@ class Sample:
         self.parts = self.folder / f"{name}.parts"
         self.weights = self.folder / f"{name}.weights"
         self.lockfile = self.folder / f".{name}.lock"
+        self.walks_run = None  # set by lgc.experiment: walks the last run computed
         self._frame = None
 
     def is_complete(self) -> bool:

@@ -164,3 +164,17 @@ def test_version_and_examples_are_printed(capsys):
     with pytest.raises(SystemExit):
         main(["run", "--help"])
     assert "examples:\n  lgc run --problem" in capsys.readouterr().out
+
+
+def test_run_ends_with_one_summary_line_and_the_next_command(tmp_path, capsys):
+    """Without --quiet, lgc run prints the file (stdout) and one line on stderr saying
+    what the sample holds and what to run next."""
+    args = [a for a in RUN if a != "--quiet"] + ["--workers", "1", "--out", str(tmp_path)]
+    assert main(args) == 0
+    out, err = capsys.readouterr()
+    assert out.strip().endswith(".parquet")
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("lgc run: 4 walks x 100 steps (4 run in ")
+    assert last.endswith(f"next: lgc basins {tmp_path}")
+    assert main(args) == 0
+    assert "(complete already: reused)" in capsys.readouterr().err
