@@ -78,6 +78,18 @@ notebooks: install  ## pair notebooks/*.py with .ipynb for Jupyter (the .py is t
 lab: notebooks  ## open the notebooks in Jupyter (needs `pip install jupyterlab`)
 	$(BIN)/jupyter lab notebooks
 
+# The classroom app: app/classroom.py (the source) made into build/app/classroom.ipynb.
+APP      := build/app/classroom.ipynb
+APP_IP   ?= 127.0.0.1
+APP_PORT ?= 8866
+
+$(APP): app/classroom.py | $(VENV)/.installed
+	@mkdir -p $(dir $@)
+	$(BIN)/jupytext --quiet --to ipynb --set-kernel python3 -o $@ $<
+
+app: install $(APP)  ## serve the classroom explorer as a Voila page (APP_IP, APP_PORT)
+	$(BIN)/voila $(APP) --no-browser --Voila.ip=$(APP_IP) --port=$(APP_PORT)
+
 bench: install  ## print speed benchmarks (ms per walk-step)
 	$(BIN)/python benchmarks/walk_step.py
 
@@ -91,4 +103,4 @@ gpu-kit:  ## prepare .gpu/ for benchmarks/gpu.sh on a lent GPU machine (data fil
 clean:  ## remove results and the virtual environment
 	rm -rf results $(VENV)
 
-.PHONY: help install lock test paper notebooks lab bench clean
+.PHONY: help install lock test paper notebooks lab app bench clean

@@ -13,12 +13,19 @@ first walk's training loss (Figure 2 style, Section 4.3); the walks are kept.
 
 To keep every answer within a few seconds the batch is capped: walks x steps x
 (cost of one step for the problem's dimension) stays under ``budget``. Steps are
-kept first (basins need long walks), walks are dropped first.
+kept first (basins need long walks), walks are dropped first, down to ``min_walks``.
+While a batch runs the controls are disabled and the status says so.
+
+:data:`CLASSROOM` holds settings that answer within about 2 s on one laptop core
+for every problem (macro walks, fewer steps, a cap that keeps several walks);
+``explore(**CLASSROOM)`` or :func:`classroom` makes such an explorer, and
+``app/classroom.py`` serves it as a Voila page.
 
 Nothing here is needed by ``import lgc``, which does not import ipywidgets.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import logging
@@ -33,7 +40,8 @@ from .problems import PROBLEMS, load_problem
 from .store import records_frame
 from .walks import WalkSettings, progressive_gradient_walk, step_size
 
-__all__ = ["WORK_BUDGET", "Explorer", "explore", "capped_size", "step_cost"]
+__all__ = ["CLASSROOM", "WORK_BUDGET", "Explorer", "classroom", "explore", "capped_size",
+           "step_cost"]
 
 log = logging.getLogger("lgc")
 
@@ -42,6 +50,12 @@ log = logging.getLogger("lgc")
 WORK_BUDGET = 3e7
 _RANGES = (("[-1, 1]", 1.0), ("[-10, 10]", 10.0))
 
+#: Classroom defaults: macro steps (a walk crosses the space in few steps), 8 walks
+#: of 100 steps, two thirds of the budget, and at least 4 walks kept by the cap
+#: (Cancer and Heart: 4 walks of ~45 steps rather than one long thin line).
+CLASSROOM = {"granularity": "macro", "walks": 8, "steps": 100, "budget": 2e7,
+             "min_walks": 4}
+
 
 def step_cost(dim: int, hessian: str) -> float:
     """Work units of one walk step: the Hessian's d^2 dominates, else the batch's d."""
@@ -49,19 +63,22 @@ def step_cost(dim: int, hessian: str) -> float:
 
 
 def capped_size(walks: int, steps: int, dim: int, hessian: str,
-                budget: float = WORK_BUDGET) -> tuple[int, int]:
+                budget: float = WORK_BUDGET, min_walks: int = 1) -> tuple[int, int]:
     """(walks, steps) no larger than asked, with walks x steps x step_cost <= budget.
 
-    Walks are dropped before steps, and steps never go below the largest window
+    Walks are dropped before steps, but never below ``min_walks`` (or the walks
+    asked, if fewer); then steps are shortened, never below the largest window
     (20) so the stagnation estimate still has a full window.
 
     >>> capped_size(50, 1000, 9, "full")
     (50, 1000)
     >>> capped_size(50, 1000, 321, "full")
     (1, 290)
+    >>> capped_size(50, 1000, 321, "full", min_walks=4)
+    (4, 72)
     """
     total = max(int(budget // step_cost(dim, hessian)), 1)  # walk steps we can afford
-    n = min(walks, max(total // steps, 1))
+    n = min(walks, max(total // steps, min_walks, 1))
     return n, min(steps, max(total // n, max(WINDOWS)))
 
 
@@ -80,7 +97,8 @@ class Explorer:
     """Widgets for one small sample of walks, and what they last drew.
 
     Parameters are the widgets' starting values; ``budget`` caps the work per
-    answer (see :func:`capped_size`) and ``max_points`` the points drawn.
+    answer and ``min_walks`` the walks the cap may drop to (see
+    :func:`capped_size`), ``max_points`` caps the points drawn.
     ``draw=False`` builds the figures but skips rendering them to the image
     widgets (most of an answer's time), for scripted or headless use.
 
@@ -104,6 +122,10 @@ class Explorer:
         The first walk's stagnation estimate at the chosen window.
     runs : int
         How many batches of walks have been run (a window change runs none).
+    controls : list of widgets
+        The setting widgets, disabled while a batch runs or a picture is redrawn.
+    classes : ipywidgets.HTML
+        Beside the cloud: each curvature class's points and share of all points.
     error : str or None
         Why the last update failed, if it did.
     """
@@ -111,13 +133,14 @@ class Explorer:
     def __init__(self, problem: str = "xor", loss: str = "sse", init_range: float = 1.0,
                  granularity: str = "micro", walks: int = 10, steps: int = 1000,
                  window: int = 8, seed: int = 0, budget: float = WORK_BUDGET,
-                 max_points: int = 50_000, draw: bool = True):
+                 max_points: int = 50_000, draw: bool = True, min_walks: int = 1):
         try:
             import ipywidgets as widgets
         except ImportError as err:
             raise ImportError("the explorer needs ipywidgets: pip install 'lgc[notebooks]'"
                               ) from err
         self.budget, self.max_points, self.draw = budget, max_points, draw
+        self.min_walks = min_walks
         self.result = self.frame = self.cloud = self.figure = None
         self.stagnation_fig = self.trace = self.error = None
         self.size, self.runs, self.seconds = (0, 0), 0, 0.0
@@ -140,15 +163,27 @@ class Explorer:
         self.seed = widgets.BoundedIntText(seed, min=0, max=2**31 - 1, description="seed",
                                            style=wide)
         self.status = widgets.HTML()
+        self.classes = widgets.HTML(layout={"min_width": "170px", "margin": "0 0 0 8px"})
         # shown at the pixel size drawn (never stretched), shrunk only to fit
         natural = {"width": "auto", "max_width": "100%", "height": "auto"}
         self.cloud_image = widgets.Image(format="png", layout=natural)
         self.stagnation_image = widgets.Image(format="png", layout=natural)
-        controls = [self.problem, self.loss, self.init_range, self.granularity, self.walks,
-                    self.steps, self.seed, self.window]
+        self.controls = controls = [self.problem, self.loss, self.init_range,
+                                    self.granularity, self.walks, self.steps, self.seed,
+                                    self.window]
         self.box = widgets.VBox([widgets.HBox([widgets.VBox(controls[:4]),
                                                widgets.VBox(controls[4:])]),
-                                 self.status, self.cloud_image, self.stagnation_image])
+                                 self.status,
+                                 widgets.HBox([self.cloud_image, self.classes]),
+                                 self.stagnation_image])
+        # CSS classes name the parts for a page's styles and for browser tests
+        for widget, name in ((self.problem, "problem"), (self.loss, "loss"),
+                             (self.init_range, "range"), (self.granularity, "granularity"),
+                             (self.walks, "walks"), (self.steps, "steps"), (self.seed, "seed"),
+                             (self.window, "window"), (self.status, "status"),
+                             (self.classes, "classes"), (self.cloud_image, "cloud"),
+                             (self.stagnation_image, "stagnation"), (self.box, "explorer")):
+            widget.add_class(f"lgc-{name}")
         for widget in controls:
             widget.observe(self._changed, names="value")
         self.update()
@@ -158,17 +193,29 @@ class Explorer:
 
     def _changed(self, change) -> None:
         if change["owner"] is self.window:
-            self._draw_stagnation()
+            with self._busy():
+                self._draw_stagnation()
             self._report()
         else:
             self.update()
+
+    @contextlib.contextmanager
+    def _busy(self):
+        """Disable the controls while work runs, and enable them again however it ends."""
+        for widget in self.controls:
+            widget.disabled = True
+        try:
+            yield
+        finally:
+            for widget in self.controls:
+                widget.disabled = False
 
     def settings(self):
         """The problem and WalkSettings the widgets ask for, after the cap."""
         problem = _problem(self.problem.value)
         hessian = default_hessian(problem.name)
         walks, steps = capped_size(self.walks.value, self.steps.value, problem.dim, hessian,
-                                   self.budget)
+                                   self.budget, self.min_walks)
         r = float(self.init_range.value)
         settings = WalkSettings(kind=self.loss.value, init_range=r,
                                 eps=step_size(self.granularity.value, r), steps=steps,
@@ -183,24 +230,29 @@ class Explorer:
         picture stands under the new choice.
         """
         try:
-            problem, settings, walks = self.settings()
-            self.status.value = (f"<i>Running {walks} walks x {settings.steps} steps on "
-                                 f"{problem.name}...</i>")
-            start = time.perf_counter()
-            self.result = progressive_gradient_walk(problem, settings, range(walks),
-                                                    seed=int(self.seed.value))
-            self.seconds = time.perf_counter() - start
-            self.runs += 1
-            self.size = (walks, settings.steps)
-            self.frame = records_frame(self.result, range(walks))
-            self._draw_cloud(problem, settings)
-            self._draw_stagnation()
+            with self._busy():
+                self._run()
             self.error = None
         except (OSError, ValueError) as err:  # missing data files, bad settings
             log.warning("explorer: %s", err)
             self.error = f"{type(err).__name__}: {err}"
             self.cloud_image.value = self.stagnation_image.value = b""
+            self.classes.value = ""
         self._report()
+
+    def _run(self) -> None:
+        problem, settings, walks = self.settings()
+        self.status.value = (f"<i>&#8987; Running {walks} walks x {settings.steps} steps on "
+                             f"{problem.name}... (controls are off until it is done)</i>")
+        start = time.perf_counter()
+        self.result = progressive_gradient_walk(problem, settings, range(walks),
+                                                seed=int(self.seed.value))
+        self.seconds = time.perf_counter() - start
+        self.runs += 1
+        self.size = (walks, settings.steps)
+        self.frame = records_frame(self.result, range(walks))
+        self._draw_cloud(problem, settings)
+        self._draw_stagnation()
 
     def _draw_cloud(self, problem, settings) -> None:
         name = _NAMES.get(problem.name, problem.name)
@@ -211,8 +263,24 @@ class Explorer:
                               title=title)
         self.figure = self.cloud.axes[0].figure
         self.figure.set_size_inches(max(2.8 * len(self.cloud.axes) + 0.6, 6.0), 3.2)
+        self.classes.value = self._class_table()
         if self.draw:
             self.cloud_image.value = _png(self.figure)
+
+    def shares(self) -> dict:
+        """Each curvature class's share of the last cloud's points (0 to 1)."""
+        if self.cloud is None:
+            return {}
+        total = sum(self.cloud.counts.values())
+        return {k: (v / total if total else 0.0) for k, v in self.cloud.counts.items()}
+
+    def _class_table(self) -> str:
+        rows = "".join(f"<tr><td>{k}</td><td align='right'>{v:,}</td>"
+                       f"<td align='right'>{share:.0%}</td></tr>"
+                       for (k, v), share in zip(self.cloud.counts.items(),
+                                                self.shares().values()))
+        return ("<b>Curvature classes</b><table><tr><th align='left'>class</th>"
+                f"<th>points</th><th>share</th></tr>{rows}</table>")
 
     def _draw_stagnation(self) -> None:
         """Figure 2 for the first walk's Et at the chosen window (no walks run)."""
@@ -244,7 +312,8 @@ class Explorer:
         capped = (walks, steps) != (self.walks.value, self.steps.value)
         text = (f"{walks} walks x {steps} steps in {self.seconds:.1f} s"
                 + (" (capped to keep the answer quick)" if capped else ""))
-        counts = ", ".join(f"{k} {v}" for k, v in self.cloud.counts.items())
+        counts = ", ".join(f"{k} {v} ({share:.0%})" for (k, v), share
+                           in zip(self.cloud.counts.items(), self.shares().values()))
         text += f"; points: {counts}"
         w = int(self.window.value)
         if self.trace is None:
@@ -258,3 +327,8 @@ class Explorer:
 def explore(**kwargs) -> Explorer:
     """Make an :class:`Explorer` (it displays itself as the last line of a cell)."""
     return Explorer(**kwargs)
+
+
+def classroom(**kwargs) -> Explorer:
+    """An :class:`Explorer` with the :data:`CLASSROOM` defaults (``kwargs`` override them)."""
+    return Explorer(**{**CLASSROOM, **kwargs})

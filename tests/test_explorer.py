@@ -110,3 +110,82 @@ def test_import_lgc_leaves_ipywidgets_alone():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_controls_disabled_while_running(monkeypatch):
+    """While the walks run every control is disabled and the status says work started."""
+    e = Explorer(walks=2, steps=40, draw=False)
+    assert not any(w.disabled for w in e.controls)
+    seen = []
+    real = ex.progressive_gradient_walk
+
+    def spy(*args, **kwargs):
+        seen.append(([w.disabled for w in e.controls], e.status.value))
+        return real(*args, **kwargs)
+    monkeypatch.setattr(ex, "progressive_gradient_walk", spy)
+    e.seed.value = 3
+    (disabled, status), = seen
+    assert all(disabled) and len(disabled) == 8 and "Running 2 walks x 40 steps" in status
+    assert not any(w.disabled for w in e.controls) and "Running" not in e.status.value
+
+
+def test_controls_enabled_again_after_an_error(monkeypatch):
+    """A failed batch still gives the controls back, and clears the class table."""
+    e = Explorer(walks=2, steps=40, draw=False)
+
+    def broken(*args, **kwargs):
+        raise ValueError("bad settings")
+    monkeypatch.setattr(ex, "progressive_gradient_walk", broken)
+    e.loss.value = "ce"
+    assert e.error == "ValueError: bad settings" and e.classes.value == ""
+    assert not any(w.disabled for w in e.controls)
+
+
+def test_class_shares_beside_the_cloud(small):
+    """Each class's share of the points, in the table beside the cloud and in the status."""
+    shares = small.shares()
+    assert list(shares) == list(small.cloud.counts) and sum(shares.values()) == pytest.approx(1)
+    total = sum(small.cloud.counts.values())
+    for name, count in small.cloud.counts.items():
+        assert shares[name] == count / total
+        assert f"{name} {count} ({count / total:.0%})" in small.status.value
+        assert f"<td>{name}</td>" in small.classes.value
+    assert "share" in small.classes.value
+    assert small.classes in small.box.children[2].children  # beside the cloud image
+
+
+def test_min_walks_keeps_several_walks():
+    """min_walks stops the cap dropping walks below it; steps are shortened instead."""
+    assert capped_size(50, 1000, 321, "full") == (1, 290)
+    assert capped_size(50, 1000, 321, "full", min_walks=4) == (4, 72)
+    assert capped_size(2, 1000, 321, "full", min_walks=4) == (2, 145)  # never more than asked
+    assert capped_size(10, 1000, 7960, "full", budget=1, min_walks=4) == (4, 20)
+
+
+@pytest.mark.parametrize("dim, hessian", [(9, "full"), (35, "full"), (81, "full"),
+                                          (150, "full"), (321, "full"), (341, "full"),
+                                          (7960, "none")])
+def test_classroom_defaults_fit_and_show_several_walks(dim, hessian):
+    """The classroom settings keep >= 4 walks of >= 20 steps within their budget."""
+    c = ex.CLASSROOM
+    walks, steps = capped_size(c["walks"], c["steps"], dim, hessian, c["budget"],
+                               c["min_walks"])
+    assert walks >= 4 and steps >= 20
+    assert walks * steps * step_cost(dim, hessian) <= c["budget"]
+    assert c["granularity"] == "macro" and c["budget"] < ex.WORK_BUDGET
+
+
+def test_classroom_explorer_is_quick():
+    """classroom() makes a macro explorer that answers well within a few seconds."""
+    import time
+    start = time.perf_counter()
+    e = ex.classroom()
+    first = time.perf_counter() - start
+    assert e.granularity.value == "macro" and e.size == (8, 100) and e.min_walks == 4
+    assert e.cloud_image.value[:8] == PNG and e.error is None
+    start = time.perf_counter()
+    e.loss.value = "ce"
+    again = time.perf_counter() - start
+    # ~0.5 s unloaded (walks plus both PNGs); generous for a loaded test machine
+    assert again < 8, (first, again)
+    assert ex.classroom(walks=3).size == (3, 100)
