@@ -165,7 +165,8 @@ class Explorer:
         self.status = widgets.HTML()
         self.classes = widgets.HTML(layout={"min_width": "170px", "margin": "0 0 0 8px"})
         # shown at the pixel size drawn (never stretched), shrunk only to fit
-        natural = {"width": "auto", "max_width": "100%", "height": "auto"}
+        natural = {"width": "auto", "max_width": "100%", "height": "auto",
+                   "align_self": "flex-start"}  # a flex column would stretch it
         self.cloud_image = widgets.Image(format="png", layout=natural)
         self.stagnation_image = widgets.Image(format="png", layout=natural)
         self.controls = controls = [self.problem, self.loss, self.init_range,
