@@ -13,8 +13,9 @@
 # # Loss-gradient clouds: a classroom explorer
 #
 # A neural network's *loss surface* is too high-dimensional to draw. Instead we send
-# **walkers** across it: each walk starts at random weights and takes small random steps,
-# recording at every step the training loss and the size of the gradient there. Plotting
+# **walkers** across it: each walk starts at random weights and takes small steps downhill
+# (every weight moves against its gradient's sign, by a random amount), recording at every
+# step the training loss and the size of the gradient there. Plotting
 # one point per step, loss against gradient, gives the **l-g cloud**.
 #
 # - Points at **low gradient and high loss** are places where training could get stuck.
