@@ -469,11 +469,7 @@ def block_convex_evidence(points: pd.DataFrame, by=KEY, test: str = AUTHORS_TEST
     largest (closest to zero) lambda_min / lambda_max and lambda_min / ||H||_F.
     """
     rows = []
-    for key, group in points.groupby(list(by), sort=False, observed=True):
-        here = group[group[test] == "convex"]
-        if here.empty:
-            continue
-        key = key if isinstance(key, tuple) else (key,)
+    for key, group, here in _groups_where(points, by, test, "convex"):
         full = here[DEFAULT_TEST]
         rows.append({**dict(zip(by, key)), "points": len(group), "block_convex": len(here),
                      "full_saddle": float((full == "saddle").mean()),
@@ -489,6 +485,15 @@ def block_convex_evidence(points: pd.DataFrame, by=KEY, test: str = AUTHORS_TEST
     return pd.DataFrame(rows)
 
 
+def _groups_where(points: pd.DataFrame, by, column: str, value: str):
+    """(key tuple, group, its points with ``column == value``) for every group of
+    ``by`` that has such points."""
+    for key, group in points.groupby(list(by), sort=False, observed=True):
+        here = group[group[column] == value]
+        if not here.empty:
+            yield (key if isinstance(key, tuple) else (key,)), group, here
+
+
 def singular_flips(points: pd.DataFrame, by=KEY, test: str = DEFAULT_TEST) -> pd.DataFrame:
     """The tolerance that decides the points ``test`` calls singular.
 
@@ -500,11 +505,7 @@ def singular_flips(points: pd.DataFrame, by=KEY, test: str = DEFAULT_TEST) -> pd
     """
     matrix = TESTS[test][0]
     rows = []
-    for key, group in points.groupby(list(by), sort=False, observed=True):
-        here = group[group[test] == "singular"]
-        if here.empty:
-            continue
-        key = key if isinstance(key, tuple) else (key,)
+    for key, group, here in _groups_where(points, by, test, "singular"):
         margin = here[f"{matrix}_margin"]
         other = here[AUTHORS_TEST if test != AUTHORS_TEST else DEFAULT_TEST]
         rows.append({**dict(zip(by, key)), "points": len(group), "singular": len(here),
