@@ -143,3 +143,11 @@ def test_sample_written_before_a_new_config_field_is_reused(tmp_path):
     sample.sidecar.write_text(json.dumps(meta))
     again = run_sample(CFG, tmp_path, progress=False)
     assert "singular" not in again.meta()["config"]  # reused, not rerun
+
+
+@pytest.mark.parametrize("walks,expected", [(4, 2), (24, 12), (90, 45), (350, 44),
+                                            (1500, 188)])
+def test_large_samples_get_four_chunks_per_worker_small_ones_one(walks, expected):
+    """With 2 workers: one chunk per worker until each of 4 would hold 32 walks, so
+    big runs report progress often and small ones keep their batches whole."""
+    assert experiment.chunk_walks(9, "full", walks, workers=2) == expected
