@@ -190,9 +190,12 @@ def chunk_walks(dim: int, hessian: str, walks: int, workers: int,
     chunk per worker, or up to four per worker when each still holds at least
     :data:`MIN_SHARED_CHUNK` walks, so that the progress bar moves and a slow chunk
     delays less. The count stays a multiple of the workers: 3 chunks on 2 workers
-    take as long as 4 (XOR, 90 walks: 15% slower in 32-walk chunks than in 45).
+    take as long as 4 (XOR, 90 walks: 15% slower in 32-walk chunks than in 45). A
+    GPU (any backend but numpy) keeps its chunks whole: it needs every walk it can
+    get in one call.
     """
-    per_worker = int(np.clip(walks // (MIN_SHARED_CHUNK * workers), 1, 4))
+    per_worker = 1 if backend != "numpy" else int(
+        np.clip(walks // (MIN_SHARED_CHUNK * workers), 1, 4))
     return min(default_chunk_size(dim, hessian, backend), -(-walks // (workers * per_worker)))
 
 
