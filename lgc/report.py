@@ -23,7 +23,12 @@ SUMMARY_COLUMNS = ("problem", "loss", "init_range", "granularity", "sample", "me
 
 
 def walk_matrix(frame: pd.DataFrame, column: str) -> np.ndarray:
-    """One recorded quantity as an array (walks, steps).
+    """One recorded quantity as an array (walks, steps) (see :func:`walk_matrices`)."""
+    return walk_matrices(frame, (column,))[column]
+
+
+def walk_matrices(frame: pd.DataFrame, columns) -> dict[str, np.ndarray]:
+    """Recorded quantities as arrays (walks, steps), the frame sorted and checked once.
 
     The frame must hold every step of each of its walks exactly once
     (:class:`lgc.store.CorruptSample` otherwise).
@@ -32,7 +37,7 @@ def walk_matrix(frame: pd.DataFrame, column: str) -> np.ndarray:
     walks = np.unique(frame["walk"].to_numpy())
     steps = int(frame["step"].max()) + 1 if len(frame) else 0
     check_grid(frame, walks, steps, "the frame")
-    return frame[column].to_numpy(dtype=float).reshape(len(walks), steps)
+    return {c: frame[c].to_numpy(dtype=float).reshape(len(walks), steps) for c in columns}
 
 
 def summarise_sample(sample: Sample) -> pd.DataFrame:
@@ -46,15 +51,15 @@ def summarise_sample(sample: Sample) -> pd.DataFrame:
     key = dict(problem=cfg["problem"], loss=cfg["loss"], init_range=cfg["init_range"],
                granularity=cfg["granularity"])
     rows = []
+    matrices = walk_matrices(frame, ("Et", "Eg", "Ct", "Cg"))
     for name in ("Et", "Eg"):
-        walks = walk_matrix(frame, name)
-        for metric, (mean, std) in basin_summary(walks).items():
+        for metric, (mean, std) in basin_summary(matrices[name]).items():
             rows.append(dict(key, sample=name, metric=metric, ours_mean=mean, ours_std=std))
     for name in ("Ct", "Cg"):
-        last = walk_matrix(frame, name)[:, -1]
+        last = matrices[name][:, -1]
         rows.append(dict(key, sample=name, metric="accuracy_last_step",
                          ours_mean=float(last.mean()), ours_std=float(last.std())))
-    n_walks, n_steps = walks.shape  # counted in the data, not taken from the sidecar
+    n_walks, n_steps = matrices["Et"].shape  # counted in the data, not the sidecar
     for row in rows:
         row["steps"] = n_steps
         paper = _paper(row)

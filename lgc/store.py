@@ -209,9 +209,10 @@ class Sample:
     def meta(self) -> dict:
         return read_json(self.sidecar)
 
-    def verify(self) -> None:
-        """Refuse a sample whose Parquet file is not the one its sidecar recorded."""
-        recorded = self.meta().get("parquet")
+    def verify(self, meta: dict | None = None) -> None:
+        """Refuse a sample whose Parquet file is not the one its sidecar (``meta``,
+        read if not given) recorded."""
+        recorded = (meta or self.meta()).get("parquet")
         if recorded is None:  # written by an lgc before sidecars held a checksum
             return
         size = self.parquet.stat().st_size
@@ -230,9 +231,10 @@ class Sample:
         is returned on every call; copy it before modifying it.
         """
         if self._frame is None:
-            self.verify()
+            meta = self.meta()
+            self.verify(meta)
             frame = read_parquet(self.parquet)
-            config = self.meta().get("config", {})
+            config = meta.get("config", {})
             if "walks" in config and "steps" in config:
                 check_grid(frame, range(config["walks"]), config["steps"], self.parquet)
             self._frame = frame
