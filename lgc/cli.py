@@ -11,10 +11,9 @@ from pathlib import Path
 
 from ._arrays import BACKENDS
 from ._version import __version__
-from .curvature import DEFAULT_RTOL, HESSIAN_MODES
-from .network import LOSSES
+from .curvature import DEFAULT_RTOL
 from .problems import PROBLEMS
-from .walks import GRANULARITIES, PRECISIONS
+from .vocabulary import GRANULARITIES, HESSIAN_MODES, LOSSES, PRECISIONS, SINGULAR_TESTS
 
 
 class _Parser(argparse.ArgumentParser):
@@ -104,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "authors' code) or none (default full; none for MNIST)")
     run.add_argument("--rtol", type=float, default=DEFAULT_RTOL,
                      help="zero-eigenvalue tolerance relative to ||H||_F (default d * float64 eps)")
-    run.add_argument("--singular", choices=("tolerance", "float32"), default="tolerance",
+    run.add_argument("--singular", choices=SINGULAR_TESTS, default="tolerance",
                      help="singular test: eigenvalue within rtol*||H||_F of zero (default), "
                           "or the authors' float32 exact-zero test, emulated")
     run.add_argument("--precision", choices=PRECISIONS, default="float64",

@@ -54,10 +54,9 @@ import numpy as np
 from scipy.linalg import lapack
 
 from ._arrays import namespace, to_numpy
+from .vocabulary import CURVATURES
 
-CURVATURES = ("convex", "concave", "saddle", "singular")
 CONVEX, CONCAVE, SADDLE, SINGULAR = range(4)
-HESSIAN_MODES = ("full", "blocks", "none")
 DEFAULT_RTOL = None  # None: d * float64 eps, the numerical-rank convention
 #: what :func:`spectrum` reports of each Hessian, beside its curvature code
 SPECTRUM = ("lambda_min", "lambda_max", "n_pos", "n_neg", "n_zero")
@@ -307,9 +306,6 @@ def float32_dead_units(A, Z):
         return ((y == 0) | (y == 1)).all(axis=1).any(axis=-1)
 
     return dead(A) | dead(Z)
-
-
-SINGULAR_TESTS = ("tolerance", "float32")
 
 
 def curvature(H, mode: str = "full", sizes=None, rtol: float = DEFAULT_RTOL,

@@ -24,7 +24,8 @@ from __future__ import annotations
 import numpy as np
 
 from ._arrays import expit, log_expit, namespace
-from .network import Architecture, LOSSES, check_finite_weights
+from . import vocabulary
+from .network import Architecture, check_finite_weights
 
 
 def _augment(M):
@@ -43,7 +44,7 @@ def _split(Wb, arch: Architecture):
 
 
 #: the losses whose per-element derivatives are written out below; a name in
-#: lgc.network.LOSSES but not here raises rather than falling through to another loss
+#: lgc.vocabulary.LOSSES but not here raises rather than falling through to another loss
 IMPLEMENTED = ("sse", "ce")
 
 
@@ -78,8 +79,7 @@ def _element_derivatives(Z, T, kind, scale):
 
 
 def _check(Wb, X, T, kind, arch):
-    if kind not in LOSSES:
-        raise ValueError(f"unknown loss {kind!r}: choose one of {LOSSES}")
+    vocabulary.check("loss", kind, vocabulary.LOSSES)
     if Wb.ndim != 2 or Wb.shape[1] != arch.dim:
         raise ValueError(f"weights must have shape (n, {arch.dim}); got {Wb.shape}")
     if (X.shape[-1], T.shape[-1]) != (arch.n_in, arch.n_out) or X.shape[:-1] != T.shape[:-1]:

@@ -23,8 +23,8 @@ from .problems import PROBLEMS, load_problem
 from .walks import WalkSettings, progressive_gradient_walk
 
 
-def step_cost(problem, hessian: str, walks: int, steps: int = 8, barrier=None,
-              backend: str = "numpy") -> float:
+def step_seconds(problem, hessian: str, walks: int, steps: int = 8, barrier=None,
+                 backend: str = "numpy") -> float:
     """Seconds per walk-step of one chunk of ``walks`` walks, as a run batches them.
 
     The chunk has the size a run gives it: per-step overhead is shared by the
@@ -51,10 +51,10 @@ def _keep_barrier(barrier):
 
 
 def _costs_in_worker(tasks, backend="numpy"):
-    """step_cost of every (problem, hessian, walks) task, each started with the others."""
+    """step_seconds of every (problem, hessian, walks) task, each started with the others."""
     try:
-        return [step_cost(load_problem(name), hessian, walks, barrier=_barrier,
-                          backend=backend) for name, hessian, walks in tasks]
+        return [step_seconds(load_problem(name), hessian, walks, barrier=_barrier,
+                             backend=backend) for name, hessian, walks in tasks]
     except BaseException:
         if _barrier is not None:
             _barrier.abort()  # the other workers stop waiting and fail too

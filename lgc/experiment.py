@@ -16,29 +16,31 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, contextmanager
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from ._version import __version__
-from .curvature import DEFAULT_RTOL
 from .problems import load_problem
+from .vocabulary import default_walks
 from ._arrays import backend as array_backend
 from .store import CorruptSample, Sample, _differences
-from .walks import WalkSettings, default_steps, progressive_gradient_walk, step_size
+from .walks import (WalkOptions, WalkSettings, default_steps, progressive_gradient_walk,
+                    step_size)
 
 log = logging.getLogger("lgc")
 
 
 @dataclass(frozen=True)
-class SampleConfig:
+class SampleConfig(WalkOptions):
     """One setting of Section 5.2: problem x loss x range x granularity.
 
     ``walks`` defaults to 10 x d and ``steps`` to 1000 (micro) or 100 (macro),
     the paper's protocol; ``hessian`` defaults to "full", but to "none" for
     MNIST, where the paper computed no curvature. ``seed`` seeds the walks,
-    ``split_seed`` the train/test split.
+    ``split_seed`` the train/test split. Every other option of the walk is a
+    :class:`lgc.walks.WalkOptions` field, inherited, by keyword.
     """
 
     problem: str
@@ -49,21 +51,15 @@ class SampleConfig:
     steps: int | None = None
     seed: int = 0
     split_seed: int = 0
-    hessian: str | None = None
-    rtol: float = DEFAULT_RTOL
-    hessian_every: int = 1
-    discount_structural: bool = True
-    singular: str = "tolerance"
-    precision: str = "float64"
-    backend: str = "numpy"
-    eigenvalues: bool = False
+    #: None: the paper's curvature for the problem (:func:`default_hessian`)
+    hessian: str | None = field(default=None, kw_only=True)
 
     def resolved(self, dim: int) -> "SampleConfig":
         """Fill the defaults that depend on the problem."""
         return replace(
             self,
             problem=self.problem.lower(),
-            walks=10 * dim if self.walks is None else int(self.walks),
+            walks=default_walks(dim) if self.walks is None else int(self.walks),
             steps=default_steps(self.granularity) if self.steps is None else int(self.steps),
             hessian=self.hessian or default_hessian(self.problem),
         )
@@ -80,13 +76,10 @@ class SampleConfig:
                 f"-seed{self.seed}-split{self.split_seed}{tag}")
 
     def settings(self) -> WalkSettings:
-        return WalkSettings(kind=self.loss, init_range=self.init_range,
-                            eps=step_size(self.granularity, self.init_range),
-                            steps=self.steps, hessian=self.hessian, rtol=self.rtol,
-                            hessian_every=self.hessian_every,
-                            discount_structural=self.discount_structural,
-                            singular=self.singular, precision=self.precision,
-                            backend=self.backend, eigenvalues=self.eigenvalues)
+        """The walk's settings of a :meth:`resolved` config."""
+        return WalkSettings(self.loss, self.init_range,
+                            step_size(self.granularity, self.init_range), self.steps,
+                            **self.options())
 
 
 def default_hessian(problem: str) -> str:
@@ -101,12 +94,8 @@ def validate(config: SampleConfig) -> None:
         raise ValueError(f"walks must be a positive whole number; got {config.walks!r}")
     if config.steps is not None and (int(config.steps) != config.steps or config.steps < 1):
         raise ValueError(f"steps must be a positive whole number; got {config.steps!r}")
-    WalkSettings(kind=config.loss, init_range=config.init_range, eps=1.0,
-                 steps=config.steps or 1, rtol=config.rtol,
-                 hessian=config.hessian or default_hessian(config.problem),
-                 hessian_every=config.hessian_every, singular=config.singular,
-                 precision=config.precision, backend=config.backend,
-                 eigenvalues=config.eigenvalues)
+    options = config.options() | {"hessian": config.hessian or default_hessian(config.problem)}
+    WalkSettings(config.loss, config.init_range, 1.0, config.steps or 1, **options)
     try:
         array_backend(config.backend)
     except ImportError as err:

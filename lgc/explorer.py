@@ -34,21 +34,21 @@ import time
 
 from .basins import WINDOWS, stagnation_trace
 from .experiment import default_hessian
-from .figure_specs import _NAMES
 from .plots import lg_cloud, stagnation_figure
 from .problems import PROBLEMS, load_problem
 from .store import records_frame
+from .vocabulary import INIT_RANGES, display, range_label
 from .walks import WalkSettings, progressive_gradient_walk, step_size
 
 __all__ = ["CLASSROOM", "WORK_BUDGET", "Explorer", "classroom", "explore", "capped_size",
-           "step_cost"]
+           "step_work"]
 
 log = logging.getLogger("lgc")
 
 #: Work units per answer, about 3 s on one laptop core: one unit is ~0.1 us,
 #: measured on XOR to Heart (one full-Hessian walk step costs ~ d^2 + 400 units).
 WORK_BUDGET = 3e7
-_RANGES = (("[-1, 1]", 1.0), ("[-10, 10]", 10.0))
+_RANGES = tuple((range_label(r), float(r)) for r in INIT_RANGES)
 
 #: Classroom defaults: macro steps (a walk crosses the space in few steps), 8 walks
 #: of 100 steps, two thirds of the budget, and at least 4 walks kept by the cap
@@ -57,14 +57,14 @@ CLASSROOM = {"granularity": "macro", "walks": 8, "steps": 100, "budget": 2e7,
              "min_walks": 4}
 
 
-def step_cost(dim: int, hessian: str) -> float:
+def step_work(dim: int, hessian: str) -> float:
     """Work units of one walk step: the Hessian's d^2 dominates, else the batch's d."""
     return dim * dim + 400.0 if hessian != "none" else dim / 2 + 400.0
 
 
 def capped_size(walks: int, steps: int, dim: int, hessian: str,
                 budget: float = WORK_BUDGET, min_walks: int = 1) -> tuple[int, int]:
-    """(walks, steps) no larger than asked, with walks x steps x step_cost <= budget.
+    """(walks, steps) no larger than asked, with walks x steps x step_work <= budget.
 
     Walks are dropped before steps, but never below ``min_walks`` (or the walks
     asked, if fewer); then steps are shortened, never below the largest window
@@ -77,7 +77,7 @@ def capped_size(walks: int, steps: int, dim: int, hessian: str,
     >>> capped_size(50, 1000, 321, "full", min_walks=4)
     (4, 72)
     """
-    total = max(int(budget // step_cost(dim, hessian)), 1)  # walk steps we can afford
+    total = max(int(budget // step_work(dim, hessian)), 1)  # walk steps we can afford
     n = min(walks, max(total // steps, min_walks, 1))
     return n, min(steps, max(total // n, max(WINDOWS)))
 
@@ -256,7 +256,7 @@ class Explorer:
         self._draw_stagnation()
 
     def _draw_cloud(self, problem, settings) -> None:
-        name = _NAMES.get(problem.name, problem.name)
+        name = display(problem.name)
         title = (f"{name}, {settings.kind.upper()}, {self.granularity.value}, "
                  f"[-{settings.init_range:g}, {settings.init_range:g}]: "
                  f"{self.size[0]} walks x {self.size[1]} steps")

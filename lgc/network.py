@@ -33,9 +33,8 @@ from autograd import grad, hessian
 from autograd.extend import defvjp, primitive
 from autograd.tracer import getval
 
+from . import vocabulary
 from ._arrays import namespace, to_numpy
-
-LOSSES = ("sse", "ce")
 
 
 class Architecture(NamedTuple):
@@ -48,7 +47,7 @@ class Architecture(NamedTuple):
     @property
     def dim(self) -> int:
         """Number of weights d = n_in*h + h + h*K + K."""
-        return (self.n_in + 1) * self.hidden + (self.hidden + 1) * self.n_out
+        return vocabulary.n_weights(self.n_in, self.hidden, self.n_out)
 
     @property
     def tensor_sizes(self) -> tuple[int, int, int, int]:
@@ -187,9 +186,7 @@ def forward(w, X, arch: Architecture):
 
 
 def _check_kind(kind: str) -> str:
-    if kind not in LOSSES:
-        raise ValueError(f"unknown loss {kind!r}: choose one of {LOSSES}")
-    return kind
+    return vocabulary.check("loss", kind, vocabulary.LOSSES)
 
 
 def loss_from_logits(Z, T, kind: str):
@@ -206,7 +203,7 @@ def loss_from_logits(Z, T, kind: str):
         return anp.mean((sigmoid(Z) - T) ** 2)
     if kind == "ce":
         return anp.mean(-T * log_sigmoid(Z) - (1.0 - T) * log_sigmoid(-Z))
-    raise ValueError(f"loss {kind!r} is listed in LOSSES but has no formula in "
+    raise ValueError(f"loss {kind!r} is in lgc.vocabulary.LOSSES but has no formula in "
                      f"lgc.network.loss_from_logits: implemented are ('sse', 'ce')")
 
 

@@ -38,13 +38,15 @@ from importlib.resources import files
 
 import pandas as pd
 
+from . import vocabulary
+from .vocabulary import display
+
 __all__ = ["paper_tables", "paper_value", "paper_table1", "LOSSES", "SAMPLES", "METRICS"]
 
-LOSSES = ("SSE", "CE")
+#: the losses as the paper's tables write them
+LOSSES = tuple(display(loss) for loss in vocabulary.LOSSES)
 SAMPLES = ("Et", "Eg", "Ct", "Cg", "walk")
 METRICS = ("nstag", "lstag", "accuracy_last_step")
-INIT_RANGES = (1, 10)
-GRANULARITIES = ("micro", "macro")
 _KEY = ["problem", "sample", "loss", "init_range", "granularity", "metric"]
 
 
@@ -98,7 +100,7 @@ def _paper_range(init_range):
     if isinstance(init_range, bool):
         return False
     try:
-        return int(init_range) if init_range in INIT_RANGES else False
+        return int(init_range) if init_range in vocabulary.INIT_RANGES else False
     except TypeError:  # unhashable or incomparable: certainly not in the paper
         return False
 

@@ -16,10 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .experiment import SampleConfig
-
-LOSS_ORDER = ("sse", "ce")
-RANGES = (1, 10)
-GRANULARITY_ORDER = ("micro", "macro")
+from .vocabulary import GRANULARITIES, INIT_RANGES, LOSSES, check, default_walks
 
 
 @dataclass(frozen=True)
@@ -43,7 +40,8 @@ class Preset:
     workers: int = 2
 
     def walks(self, dim: int) -> int:
-        return 10 * dim if self.max_walks is None else min(10 * dim, self.max_walks)
+        n = default_walks(dim)
+        return n if self.max_walks is None else min(n, self.max_walks)
 
     def configs(self, problem: str, dim: int, seed: int = 0, main_only: bool = False,
                 backend: str = "numpy", **overrides):
@@ -57,9 +55,9 @@ class Preset:
         # XOR trains and tests on its four patterns: there is no split to vary
         one_split = main_only or problem == "xor"
         for split in self.split_seeds[:1] if one_split else self.split_seeds:
-            for loss in LOSS_ORDER:
-                for r in RANGES:
-                    for gran in GRANULARITY_ORDER:
+            for loss in LOSSES:
+                for r in INIT_RANGES:
+                    for gran in GRANULARITIES:
                         every = self._hessian_every(gran)
                         main = split == self.split_seeds[0]
                         settings = dict(hessian=None if main else "none",
@@ -72,12 +70,8 @@ class Preset:
 
     def _hessian_every(self, granularity: str) -> int:
         """Steps between curvature checks for a walk of this granularity."""
-        if granularity == "micro":
-            return self.micro_hessian_every
-        if granularity == "macro":
-            return self.macro_hessian_every
-        raise ValueError(f"unknown granularity {granularity!r}: a preset knows "
-                         f"('micro', 'macro')")
+        strides = {"micro": self.micro_hessian_every, "macro": self.macro_hessian_every}
+        return strides[check("granularity", granularity, strides)]
 
 
 PRESETS = {

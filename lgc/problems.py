@@ -38,6 +38,7 @@ import pooch
 from ._readers import READERS as _READERS
 from ._readers import freeze as _freeze
 from ._readers import read_mnist as _read_mnist
+from .vocabulary import n_weights
 
 __all__ = [
     "REGISTRY",
@@ -110,7 +111,7 @@ class ProblemSpec:
     @property
     def dim(self) -> int:
         """Number of weights and biases: n_in*h + h + h*n_out + n_out."""
-        return self.n_in * self.hidden + self.hidden + self.hidden * self.n_out + self.n_out
+        return n_weights(self.n_in, self.hidden, self.n_out)
 
 
 #: The seven problems, with Table 2's dimensions 9, 35, 81, 150, 321, 341 and 7960.
@@ -170,7 +171,7 @@ class Problem:
     @property
     def dim(self) -> int:
         """Number of weights and biases: n_in*h + h + h*n_out + n_out."""
-        return self.n_in * self.hidden + self.hidden + self.hidden * self.n_out + self.n_out
+        return n_weights(self.n_in, self.hidden, self.n_out)
 
 
 # ---------------------------------------------------------------- files and hashes

@@ -18,21 +18,20 @@ share its batch, on the batch size, or on the number of processes.
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
-from . import derivatives
+from . import derivatives, vocabulary
 from ._arrays import backend, check_backend, namespace, to_numpy
 from ._runtime import keep_freed_memory
-from .curvature import (DEFAULT_RTOL, HESSIAN_MODES, SINGULAR_TESTS, SPECTRUM, curvature,
-                        float32_dead_units, spectrum, structural_zeros)
-from .network import LOSSES, Architecture, accuracy
+from .curvature import (DEFAULT_RTOL, SPECTRUM, curvature, float32_dead_units, spectrum,
+                        structural_zeros)
+from .network import Architecture, accuracy
+from .vocabulary import GRANULARITIES, HESSIAN_MODES, PRECISIONS, SINGULAR_TESTS
 from threadpoolctl import threadpool_limits
 
-GRANULARITIES = {"micro": (0.01, 1000), "macro": (0.10, 100)}
 RECORDS = ("Et", "Eg", "Ct", "Cg", "grad_norm", "curvature")
-PRECISIONS = ("float64", "float32")
 #: the largest r of [-r, r]^d accepted: far beyond where every sigmoid saturates
 MAX_RANGE = 1e6
 _INIT_STREAM, _BATCH_STREAM = 0, 1
@@ -44,34 +43,34 @@ def step_size(granularity: str, init_range: float) -> float:
     >>> step_size("micro", 1), step_size("macro", 10)
     (0.02, 2.0)
     """
-    if granularity not in GRANULARITIES:
-        raise ValueError(f"unknown granularity {granularity!r}: choose one of "
-                         f"{tuple(GRANULARITIES)}")
+    vocabulary.check("granularity", granularity, GRANULARITIES)
     if not init_range > 0:
         raise ValueError(f"init_range must be positive; got {init_range!r}")
-    return GRANULARITIES[granularity][0] * 2 * init_range
+    return GRANULARITIES[granularity].step_fraction * 2 * init_range
 
 
 def default_steps(granularity: str) -> int:
     """1000 steps for micro walks, 100 for macro walks (Section 5.2)."""
     step_size(granularity, 1)
-    return GRANULARITIES[granularity][1]
+    return GRANULARITIES[granularity].steps
 
 
-@dataclass(frozen=True)
-class WalkSettings:
-    """What one sample of walks needs besides the data (Section 5.2).
+@dataclass(frozen=True, kw_only=True)
+class WalkOptions:
+    """How a sample's walks are recorded, besides the setting (Section 5.2).
+
+    A new option of the walk is added here, once: :class:`WalkSettings` and
+    :class:`lgc.experiment.SampleConfig` both inherit it (the CLI adds its flag).
 
     Attributes
     ----------
-    kind : "sse" or "ce"
-    init_range : r, walks start uniform in [-r, r]^d
-    eps : maximum step per dimension
-    steps : number of recorded points per walk
     hessian : "full", "blocks" or "none" (curvature not computed)
     rtol : zero-eigenvalue tolerance relative to ||H||_F (see lgc.curvature)
     hessian_every : classify curvature at every k-th step only (1 = every
         step, the paper's protocol); the other steps record no curvature
+    discount_structural : leave out the directions of inputs that are zero
+        on every training pattern (lgc.curvature.structural_zeros)
+    singular : how a zero eigenvalue is recognised (lgc.vocabulary.SINGULAR_TESTS)
     precision : "float64", or "float32" for gradient-only walks: the losses,
         accuracies and gradients are computed in float32 (1.4x faster for
         MNIST), the walk's position is kept and moved in float64. It changes
@@ -88,10 +87,6 @@ class WalkSettings:
         LDL^T (1.4x the time of a Heart walk-step)
     """
 
-    kind: str
-    init_range: float
-    eps: float
-    steps: int
     hessian: str = "full"
     rtol: float = DEFAULT_RTOL
     hessian_every: int = 1
@@ -101,31 +96,21 @@ class WalkSettings:
     backend: str = "numpy"
     eigenvalues: bool = False
 
-    def __post_init__(self):
-        if self.singular not in SINGULAR_TESTS:
-            raise ValueError(f"unknown singular test {self.singular!r}: choose one of "
-                             f"{SINGULAR_TESTS}")
-        if self.kind not in LOSSES:
-            raise ValueError(f"unknown loss {self.kind!r}: choose one of {LOSSES}")
-        if not (0 < self.init_range <= MAX_RANGE):
-            raise ValueError(f"init_range must be a positive number at most {MAX_RANGE:g}; "
-                             f"got {self.init_range!r}")
+    def options(self) -> dict:
+        """The :class:`WalkOptions` fields of this object, by name."""
+        return {f.name: getattr(self, f.name) for f in fields(WalkOptions)}
+
+    def check_options(self) -> None:
+        """Raise a one-line ValueError on an option outside its allowed values."""
+        vocabulary.check("singular test", self.singular, SINGULAR_TESTS)
+        vocabulary.check("Hessian mode", self.hessian, HESSIAN_MODES)
+        vocabulary.check("precision", self.precision, PRECISIONS)
         if self.rtol is not None and not (0 <= self.rtol < np.inf):
             raise ValueError(f"rtol must be a finite number >= 0 (or None: d * eps); "
                              f"got {self.rtol!r}")
-        if not (np.isfinite(self.eps) and self.eps > 0):
-            raise ValueError(f"step size eps must be a positive number; got {self.eps!r}")
-        if int(self.steps) != self.steps or self.steps < 1:
-            raise ValueError(f"steps must be a positive whole number; got {self.steps!r}")
         if int(self.hessian_every) != self.hessian_every or self.hessian_every < 1:
             raise ValueError(f"hessian_every must be a positive whole number; got "
                              f"{self.hessian_every!r}")
-        if self.hessian not in HESSIAN_MODES:
-            raise ValueError(f"unknown Hessian mode {self.hessian!r}: choose one of "
-                             f"{HESSIAN_MODES}")
-        if self.precision not in PRECISIONS:
-            raise ValueError(f"unknown precision {self.precision!r}: choose one of "
-                             f"{PRECISIONS}")
         if self.precision == "float32" and self.hessian != "none":
             raise ValueError(f"precision 'float32' is for gradient-only walks; got "
                              f"hessian={self.hessian!r}: use hessian='none' or 'float64'")
@@ -133,6 +118,36 @@ class WalkSettings:
         if self.eigenvalues and self.hessian == "none":
             raise ValueError("eigenvalues=True needs a Hessian; got hessian='none': use "
                              "'full' or 'blocks'")
+
+
+@dataclass(frozen=True)
+class WalkSettings(WalkOptions):
+    """What one sample of walks needs besides the data (Section 5.2).
+
+    Attributes
+    ----------
+    kind : the loss, one of lgc.vocabulary.LOSSES
+    init_range : r, walks start uniform in [-r, r]^d
+    eps : maximum step per dimension
+    steps : number of recorded points per walk
+    and the options of :class:`WalkOptions`, by keyword.
+    """
+
+    kind: str
+    init_range: float
+    eps: float
+    steps: int
+
+    def __post_init__(self):
+        self.check_options()
+        vocabulary.check("loss", self.kind, vocabulary.LOSSES)
+        if not (0 < self.init_range <= MAX_RANGE):
+            raise ValueError(f"init_range must be a positive number at most {MAX_RANGE:g}; "
+                             f"got {self.init_range!r}")
+        if not (np.isfinite(self.eps) and self.eps > 0):
+            raise ValueError(f"step size eps must be a positive number; got {self.eps!r}")
+        if int(self.steps) != self.steps or self.steps < 1:
+            raise ValueError(f"steps must be a positive whole number; got {self.steps!r}")
 
 
 def walk_rngs(seed: int, walk_ids, stream: int = _INIT_STREAM):

@@ -9,7 +9,7 @@ pytest.importorskip("ipywidgets")
 
 from lgc import explorer as ex  # noqa: E402
 from lgc.basins import stagnation_trace  # noqa: E402
-from lgc.explorer import Explorer, capped_size, step_cost  # noqa: E402
+from lgc.explorer import Explorer, capped_size, step_work  # noqa: E402
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -71,7 +71,7 @@ def test_settings_change_the_walks(small):
 
 def test_budget_caps_walks_first():
     """Over budget, walks drop before steps and the status says so."""
-    e = Explorer(walks=5, steps=100, budget=step_cost(9, "full") * 120, draw=False)
+    e = Explorer(walks=5, steps=100, budget=step_work(9, "full") * 120, draw=False)
     assert e.size == (1, 100) and "capped" in e.status.value
 
 
@@ -80,7 +80,7 @@ def test_capped_size_rules():
     assert capped_size(50, 1000, 9, "full") == (50, 1000)
     assert capped_size(10, 1000, 341, "full")[0] == 1
     assert capped_size(10, 1000, 7960, "full", budget=1) == (1, 20)
-    assert step_cost(7960, "none") < step_cost(7960, "full")
+    assert step_work(7960, "none") < step_work(7960, "full")
 
 
 def test_walk_shorter_than_window_is_reported():
@@ -171,7 +171,7 @@ def test_classroom_defaults_fit_and_show_several_walks(dim, hessian):
     walks, steps = capped_size(c["walks"], c["steps"], dim, hessian, c["budget"],
                                c["min_walks"])
     assert walks >= 4 and steps >= 20
-    assert walks * steps * step_cost(dim, hessian) <= c["budget"]
+    assert walks * steps * step_work(dim, hessian) <= c["budget"]
     assert c["granularity"] == "macro" and c["budget"] < ex.WORK_BUDGET
 
 

@@ -108,6 +108,6 @@ def test_each_granularity_gets_its_own_curvature_frequency(monkeypatch):
     quick = get_preset("quick")
     every = {c.granularity: c.hessian_every for c in quick.configs("iris", 35)}
     assert every == {"micro": quick.micro_hessian_every, "macro": quick.macro_hessian_every}
-    monkeypatch.setattr(presets, "GRANULARITY_ORDER", ("micro", "macro", "nano"))
+    monkeypatch.setattr(presets, "GRANULARITIES", {"micro": 0, "macro": 0, "nano": 0})
     with pytest.raises(ValueError, match=r"unknown granularity 'nano'.*'micro', 'macro'"):
         quick.configs("iris", 35)
