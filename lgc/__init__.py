@@ -12,7 +12,8 @@ import logging
 from ._version import __version__
 from .basins import (Basins, basin_summary, ewma, moving_std, simulated_walk, stagnation,
                      stagnation_table, stagnation_trace)
-from .curvature import CURVATURES, classify, curvature, spectrum
+from . import curvature, vocabulary  # the modules, never shadowed by a function
+from .curvature import CURVATURES, classify, spectrum
 from .experiment import SampleConfig, run_sample, run_samples
 from .network import Architecture, accuracy, forward, loss, loss_grad, loss_hessian
 from .paper import paper_tables, paper_value
