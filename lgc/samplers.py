@@ -72,7 +72,8 @@ def reflect(X, step, bound: float):
     Examples
     --------
     >>> import numpy as np
-    >>> step, flipped = reflect(np.array([[0.9, -0.9, 0.0]]), np.array([[0.2, -0.2, 0.2]]), 1.0)
+    >>> X, step = np.array([[0.9, -0.9, 0.0]]), np.array([[0.2, -0.2, 0.2]])
+    >>> step, flipped = reflect(X, step, 1.0)
     >>> step.tolist(), flipped.tolist()
     ([[-0.2, 0.2, 0.2]], [[True, True, False]])
     """

@@ -255,7 +255,8 @@ def test_mean_std_is_population_std():
     (lambda: m1(np.ones(5), eps=-1.0), r"eps must be a finite number >= 0; got -1.0"),
     (lambda: symbols(np.ones(5), float("nan")), r"eps must be a finite number >= 0; got nan"),
     (lambda: gradient_measure(np.ones(5), 0, 0.1, 1.0), r"n must be .* got 0"),
-    (lambda: gradient_measure(np.ones(5), 2, -0.1, 1.0), r"step_size must be a positive number; got -0.1"),
+    (lambda: gradient_measure(np.ones(5), 2, -0.1, 1.0),
+     r"step_size must be a positive number; got -0.1"),
     (lambda: per_walk(m1, np.ones(5)), r"2-D array \(walks, steps\); got shape \(5,\)"),
     (lambda: entropy([0, 2, 1]), r"symbol string must be 1-D"),
 ])
