@@ -178,6 +178,9 @@ def epsilon_star(f, variant: str = "published") -> float:
     largest = float(np.max(np.abs(np.diff(_walk(f, 2)))))
     if variant == "published" or largest == 0:
         return largest
+    if largest > 1e300:  # its powers of ten would overflow
+        raise ValueError(f"the authors' eps* search needs changes of at most 1e300; got "
+                         f"{largest:g}")
 
     def flat(eps):  # all |d| <= eps, the symbols' zero band
         return largest <= eps

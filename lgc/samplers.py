@@ -213,15 +213,17 @@ def run_walks(sampler: str, walk_ids, steps: int, d: int, step_size: float, boun
                          f"it; got sampler {sampler!r} with loss_and_grad={loss_and_grad!r}")
     rngs = walk_rngs(seed, np.asarray(walk_ids, dtype=np.int64))
     n, steps, d = len(rngs), int(steps), int(d)
-    mask = None
-    if sampler in ("random", "gradient"):
-        X = initial_points(rngs, d, bound) if n else np.empty((0, d))
-    else:
-        mask = random_mask(rngs, d) if n else np.empty((0, d))
-        X = progressive_start(rngs, mask, bound) if n else np.empty((0, d))
     positions = np.empty((n, steps, d))
     recorded = fitness is not None or loss_and_grad is not None
     F = np.empty((n, steps)) if recorded else None
+    if n == 0:
+        return {"positions": positions, **({"fitness": F} if recorded else {})}
+    mask = None
+    if sampler in ("random", "gradient"):
+        X = initial_points(rngs, d, bound)
+    else:
+        mask = random_mask(rngs, d)
+        X = progressive_start(rngs, mask, bound)
     for t in range(steps):
         positions[:, t] = X
         if sampler == "gradient":

@@ -259,6 +259,7 @@ def test_mean_std_is_population_std():
      r"step_size must be a positive number; got -0.1"),
     (lambda: per_walk(m1, np.ones(5)), r"2-D array \(walks, steps\); got shape \(5,\)"),
     (lambda: entropy([0, 2, 1]), r"symbol string must be 1-D"),
+    (lambda: epsilon_star([0.0, 1e301], "authors"), r"at most 1e300; got 1e\+301"),
 ])
 def test_bad_input_is_a_one_line_value_error(call, message):
     with pytest.raises(ValueError, match=message) as err:

@@ -163,6 +163,11 @@ def test_fitness_is_recorded_at_every_point():
     assert np.array_equal(out["fitness"], P[..., 0] - 2 * P[..., 1])
 
 
+def test_no_walks_give_empty_records():
+    out = run_walks("progressive", [], 5, 3, 0.1, 1.0, fitness=lambda X: X[:, 0])
+    assert out["positions"].shape == (0, 5, 3) and out["fitness"].shape == (0, 5)
+
+
 @pytest.mark.parametrize("kwargs, message", [
     (dict(sampler="levy"), r"unknown sampler 'levy': choose one of"),
     (dict(step_size=2.0), r"step_size must be at most the bound b = 1.0.*got 2.0"),
