@@ -4,6 +4,7 @@ import pytest
 
 from lgc import load_problem
 from lgc.derivatives import loss_and_grad
+from lgc.fla import gradient_measure
 from lgc.network import Architecture
 from lgc.samplers import (SAMPLERS, bounded_gradient_step, manhattan_step,
                           progressive_random_step, random_step, reflect, run_walks)
@@ -104,6 +105,19 @@ def test_manhattan_walk_changes_one_coordinate_by_s_at_every_step():
     moved = np.abs(dX) > 1e-12
     assert np.all(moved.sum(axis=2) == 1)
     assert np.allclose(np.abs(dX[moved]), 0.3, rtol=0, atol=1e-12)
+
+
+def test_manhattan_walk_on_a_plane_has_a_constant_gradient_measure():
+    """On f = 0.5 sum(x) every Manhattan step changes f by exactly +-0.5 s, so |g_t| is
+    the same at every step: G_dev = 0 and G_avg = (0.5 s / range) (2 n b / s)."""
+    n, s, b = 4, 0.25, 1.0
+    out = run_walks("manhattan", range(3), 200, n, s, b, seed=8,
+                    fitness=lambda X: 0.5 * X.sum(axis=1))
+    for f in out["fitness"]:
+        assert np.allclose(np.abs(np.diff(f)), 0.5 * s, rtol=0, atol=1e-12)
+        gavg, gdev = gradient_measure(f, n, s, b)
+        assert gavg == pytest.approx(0.5 * s / np.ptp(f) * 2 * n * b / s, rel=1e-9)
+        assert gdev == pytest.approx(0.0, abs=1e-9)
 
 
 def test_manhattan_reflection_flips_the_chosen_coordinate_and_its_mask():
