@@ -1,0 +1,182 @@
+"""GECCO'18's Table 2 on XOR, quickly: FEM, M1 and M2 of four walk samplers.
+
+Bosman, Engelbrecht & Helbig (GECCO'18 Companion, doi 10.1145/3205651.3208247) sample
+XOR's 2-2-1 network (sigmoid units, biases, d = 9) under the mean squared error in
+[-10, 10]^9 with 100 walks of micro steps (s = 0.2, 1000 points) and of macro steps
+(s = 2.0, 100 points), by four samplers: the simple random walk, the progressive random
+walk, the progressive gradient walk kept in the bounds by reflection, and the same walk
+unbounded (lgc's walk, lgc.walks.progressive_gradient_walk). Table 2 gives the mean
+(std) over 30 independent runs of the mean over a run's 100 walks.
+
+This script runs ``--runs`` such runs (distinct walks each) and prints, beside the
+paper's numbers, each measure under both variants of lgc.fla ("published": as the
+measures' papers define them; "authors": as the authors' program computes them), and
+the mean (std) of the MSE over all sampled points (the paper's Figures 3 and 4). It is
+a study, not a test; see docs/fla.md for what it found.
+
+    python benchmarks/gecco18_quick.py [--runs 30] [--walks 100] [--seed 0]
+        [--precision float32] [--tf-gradient]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import numpy as np
+
+from lgc import fla, load_problem
+from lgc.derivatives import batch_loss, loss_and_grad
+from lgc.network import Architecture
+from lgc.samplers import run_walks
+from lgc.walks import (WalkSettings, initial_points, progressive_gradient_walk,
+                       progressive_step, walk_rngs)
+
+BOUND = 10.0
+GRANULARITIES = {"micro": (0.2, 1000), "macro": (2.0, 100)}
+SAMPLERS = ("random", "progressive", "gradient", "unbounded")
+# GECCO'18 Table 2, mean (std) over 30 runs, columns as SAMPLERS
+TABLE2 = {
+    ("fem", "micro"): ((0.41178, 0.02238), (0.30623, 0.00989), (0.20239, 0.00263),
+                       (0.20234, 0.00263)),
+    ("fem", "macro"): ((0.47964, 0.01450), (0.46006, 0.00611), (0.65177, 0.00707),
+                       (0.56348, 0.01880)),
+    ("m1", "micro"): ((0.01897, 0.01192), (0.02956, 0.00502), (0.01003, 0.01287),
+                      (0.36281, 0.03622)),
+    ("m1", "macro"): ((0.00310, 0.00194), (0.00238, 0.00084), (0.00967, 0.00964),
+                      (0.12001, 0.02479)),
+    ("m2", "micro"): ((0.00635, 0.00398), (0.01095, 0.00162), (0.00003, 0.00003),
+                      (0.00142, 0.00026)),
+    ("m2", "macro"): ((0.00252, 0.00149), (0.00188, 0.00064), (0.00000, 0.00002),
+                      (0.01999, 0.01042)),
+}
+# the MSE of the sampled points, mean (std) over all points (Figures 3 and 4)
+FITNESS = {"micro": ((0.457, 0.082), (0.451, 0.087), (0.092, 0.089), (0.098, 0.098)),
+           "macro": ((0.457, 0.082), (0.450, 0.086), (0.174, 0.110), (0.146, 0.128))}
+MEASURES = {"fem": fla.fem, "m1": fla.m1, "m2": fla.m2}
+
+
+def tf_loss_and_grad(W, X, T):
+    """MSE and its gradient for a batch of 2-h-1 networks, in float32 with sigmoid'
+    taken as y (1 - y), as TensorFlow 1 differentiates a sigmoid: exactly 0 once y
+    rounds to 1 (lgc's output layer takes sigmoid(z) sigmoid(-z), which stays > 0)."""
+    W = W.astype(np.float32)
+    X, T = X.astype(np.float32), T.astype(np.float32)[None, :, 0]  # (1, P)
+    n, h = len(W), (W.shape[1] - 1) // 4
+    W1, b1 = W[:, :2 * h].reshape(n, 2, h), W[:, 2 * h:3 * h]
+    w2, b2 = W[:, 3 * h:4 * h], W[:, 4 * h]
+    with np.errstate(over="ignore"):  # exp(-z) = inf for z < -88 gives sigmoid 0, rightly
+        S = 1 / (1 + np.exp(-(X @ W1 + b1[:, None, :])))  # (n, P, h)
+        Y = 1 / (1 + np.exp(-(np.einsum("nph,nh->np", S, w2) + b2[:, None])))  # (n, P)
+    P = X.shape[0]
+    d2 = 2 * (Y - T) / P * Y * (1 - Y)  # (n, P)
+    d1 = d2[:, :, None] * w2[:, None, :] * S * (1 - S)  # (n, P, h)
+    grad = np.concatenate([np.einsum("pi,nph->nih", X, d1).reshape(n, 2 * h),
+                           d1.sum(axis=1), np.einsum("nph,np->nh", S, d2),
+                           d2.sum(axis=1)[:, None]], axis=1)
+    return np.mean((Y - T) ** 2, axis=1).astype(float), grad.astype(float)
+
+
+def unbounded_walk(lg, walk_ids, steps: int, d: int, s: float, seed: int) -> np.ndarray:
+    """lgc's unbounded walk (same streams, start and steps) with another gradient."""
+    rngs = walk_rngs(seed, walk_ids)
+    W, F = initial_points(rngs, d, BOUND), np.empty((len(rngs), steps))
+    for t in range(steps):
+        F[:, t], G = lg(W)
+        W = W + progressive_step(rngs, G, s)
+    return F
+
+
+def sample(problem, sampler: str, granularity: str, walk_ids, seed: int,
+           precision: str = "float64", tf_gradient: bool = False) -> np.ndarray:
+    """MSE (walks, points) of the walks of one sampler, the network evaluated in
+    ``precision`` (the walk's position is kept in float64 either way), or with
+    ``tf_gradient`` the gradient walks' loss and gradient by :func:`tf_loss_and_grad`."""
+    s, steps = GRANULARITIES[granularity]
+    dtype = np.dtype(precision)
+    X, T = problem.X_train.astype(dtype), problem.T_train.astype(dtype)
+    arch = Architecture(problem.n_in, problem.hidden, problem.n_out)
+    tf = (lambda W: tf_loss_and_grad(W, problem.X_train, problem.T_train)) \
+        if tf_gradient else None
+    if sampler == "unbounded" and tf:
+        return unbounded_walk(tf, walk_ids, steps, arch.dim, s, seed)
+    if sampler == "gradient" and tf:
+        return run_walks("gradient", walk_ids, steps, arch.dim, s, BOUND, seed,
+                         loss_and_grad=tf)["fitness"]
+    if sampler == "unbounded":
+        settings = WalkSettings(kind="sse", init_range=BOUND, eps=s, steps=steps,
+                                hessian="none", precision=precision)
+        return progressive_gradient_walk(problem, settings, walk_ids, seed)["Et"]
+    if sampler == "gradient":
+        def lg(W):
+            loss, grad, _ = loss_and_grad(W.astype(dtype), X, T, "sse", arch)
+            return loss, grad.astype(float)
+        out = run_walks("gradient", walk_ids, steps, arch.dim, s, BOUND, seed,
+                        loss_and_grad=lg)
+    else:
+        out = run_walks(sampler, walk_ids, steps, arch.dim, s, BOUND, seed,
+                        fitness=lambda W: batch_loss(W.astype(dtype), X, T, "sse", arch)[0])
+    return out["fitness"]
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--walks", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--precision", choices=("float64", "float32"), default="float64",
+                        help="evaluate the network in float32, as the authors' TensorFlow "
+                             "program did (the walk's position stays float64)")
+    parser.add_argument("--tf-gradient", action="store_true",
+                        help="gradient walks: loss and gradient in float32 with sigmoid' = "
+                             "y (1 - y), as TensorFlow 1 computes them")
+    args = parser.parse_args(argv)
+    problem = load_problem("xor")
+    start = time.perf_counter()
+    # run means[(measure, granularity, sampler, variant)] = one value per run
+    means, fitness = {}, {}
+    for granularity in GRANULARITIES:
+        for sampler in SAMPLERS:
+            points = []
+            for run in range(args.runs):
+                ids = range(run * args.walks, (run + 1) * args.walks)
+                F = sample(problem, sampler, granularity, ids, args.seed, args.precision,
+                           args.tf_gradient)
+                points.append(F)
+                for name, measure in MEASURES.items():
+                    for variant in fla.VARIANTS:
+                        means.setdefault((name, granularity, sampler, variant), []).append(
+                            fla.per_walk(measure, F, variant).mean())
+            fitness[granularity, sampler] = fla.mean_std(np.concatenate(points).ravel())
+            print(f"  {granularity} {sampler}: {time.perf_counter() - start:.0f} s",
+                  file=sys.stderr)
+
+    tf = "; gradient walks with TensorFlow's float32 gradient" if args.tf_gradient else ""
+    print(f"XOR 2-2-1, MSE in {args.precision}{tf}, [-10, 10]^9; {args.runs} runs of "
+          f"{args.walks} walks, seed {args.seed}; mean (std) over runs of the mean over a "
+          f"run's walks\n")
+    head = f"{'measure':10} {'sampler':12} {'GECCO18 Table 2':>18} {'published':>18} " \
+           f"{'authors':>18}"
+    print(head)
+    print("-" * len(head))
+    for (name, granularity), paper in TABLE2.items():
+        for sampler, (pm, ps) in zip(SAMPLERS, paper):
+            cells = [f"{pm:.5f} ({ps:.5f})"]
+            for variant in fla.VARIANTS:
+                m, sd = fla.mean_std(means[name, granularity, sampler, variant])
+                cells.append(f"{m:.5f} ({sd:.5f})")
+            print(f"{name + ' ' + granularity:10} {sampler:12} " +
+                  " ".join(f"{c:>18}" for c in cells))
+        print()
+    print("MSE of the sampled points, mean (std) over all points")
+    print(f"{'granularity':12} {'sampler':12} {'paper':>16} {'lgc':>16}")
+    for granularity, paper in FITNESS.items():
+        for sampler, (pm, ps) in zip(SAMPLERS, paper):
+            m, sd = fitness[granularity, sampler]
+            print(f"{granularity:12} {sampler:12} {f'{pm:.3f} ({ps:.3f})':>16} "
+                  f"{f'{m:.3f} ({sd:.3f})':>16}")
+    print(f"\n{time.perf_counter() - start:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
