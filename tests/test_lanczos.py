@@ -258,3 +258,22 @@ def test_unknown_method_and_bad_tolerance_are_rejected():
 def test_zero_input_weights_rejects_a_stack_of_batches():
     with pytest.raises(ValueError, match=r"X must be 2-D .* got shape \(2, 3, 4\)"):
         zero_input_weights(np.zeros((2, 3, 4)), 2)
+
+
+def test_mnist_curvature_benchmark_prints_costs_and_points(mnist, capsys):
+    """benchmarks/mnist_curvature.py, at its smallest, times both ways and prints a row
+    per point whose Lanczos extremes are the dense ones."""
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "mnist_curvature.py"
+    spec = importlib.util.spec_from_file_location("mnist_curvature", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    rows = bench.main(["--walks", "1", "--steps", "2", "--stride", "1", "--pixels", "0",
+                       "--losses", "ce"])
+    out = capsys.readouterr().out
+    assert "lanczos shift" in out and "exact class (rows, LDL^T)" in out
+    assert [r["step"] for r in rows] == [0, 1]
+    for r in rows:
+        assert r["lambda_min"] == pytest.approx(r["dense_min"], rel=1e-6)
+        assert r["lambda_max"] == pytest.approx(r["dense_max"], rel=1e-6)
