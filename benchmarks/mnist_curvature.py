@@ -12,19 +12,22 @@ points of short MNIST gradient walks (hessian="none", weights saved every
   batch's row space (1,110 x 1,110 on 100 patterns), by LDL^T inertia
   ("class") and by all eigenvalues ("spectrum", which gives the index);
   with ``--pixels N`` also on N points the literal way: the blank pixels'
-  weights dropped, the rest of the null space discounted (about 5,200 x 5,200).
+  weights dropped, the rest of the null space discounted (about 5,200 x 5,200),
+  and with ``--whole N`` from the whole 7,960 x 7,960 Hessian.
 
 Each point's loss is taken on a batch of ``--batch`` training patterns drawn
 for that point (the walks draw theirs from their own streams, which lgc.walks
 keeps to itself); ``--batch 0`` takes all training patterns (the exact class
 is then skipped: its matrix has over 6,000 rows). Then per point: lambda_min,
 lambda_max (Lanczos), the class, the eigenvalue counts and the index (share of
-negative eigenvalues among those that are not structural zeros). Prints
+negative eigenvalues among those that are not structural zeros), with the
+largest |weight| and the share of pattern-unit pairs whose hidden unit is
+saturated (s' < 1e-10) on the point's batch. Prints
 medians of wall-clock and CPU time; machines are noisy, and on a shared one the
 CPU time is the steadier. One BLAS thread, as the walks use.
 
     python benchmarks/mnist_curvature.py [--walks 2] [--steps 100] [--stride 33]
-        [--init-range 1] [--granularity macro] [--batch 100] [--pixels 1]
+        [--init-range 1] [--granularity macro] [--batch 100] [--pixels 1] [--whole 0]
 """
 from __future__ import annotations
 
@@ -32,9 +35,10 @@ import argparse
 import time
 
 import numpy as np
+from scipy.special import expit
 from threadpoolctl import threadpool_limits
 
-from lgc import lanczos
+from lgc import derivatives, lanczos
 from lgc.curvature import CURVATURES
 from lgc.network import Architecture
 from lgc.problems import load_problem
@@ -71,6 +75,9 @@ def main(argv=None):
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--pixels", type=int, default=1,
                         help="points per loss also classified the blank-pixel way (slow)")
+    parser.add_argument("--whole", type=int, default=0,
+                        help="points per loss also classified from the whole 7,960 x 7,960 "
+                             "Hessian (slower still: about 13 s of CPU each)")
     parser.add_argument("--tol", type=float, default=lanczos.DEFAULT_TOL)
     parser.add_argument("--losses", default="sse,ce")
     parser.add_argument("--seed", type=int, default=0)
@@ -93,7 +100,11 @@ def main(argv=None):
                     X, T = problem.X_train[idx], problem.T_train[idx]
                 else:
                     X, T = problem.X_train, problem.T_train
-                row = dict(loss=kind, walk=walk, step=step)
+                A, _ = derivatives.preactivations(w[None], X, arch)
+                S = expit(A)
+                # pattern-unit pairs where the hidden unit is saturated: s' below 1e-10
+                row = dict(loss=kind, walk=walk, step=step, max_w=np.abs(w).max(),
+                           saturated=float(np.mean(S * (1 - S) < 1e-10)))
                 for method in lanczos.LAMBDA_MIN_METHODS:
                     (lo, hi, k), ms = timed(lanczos.extreme_eigenvalues, w, X, T, kind, arch,
                                             tol=args.tol, method=method, return_products=True)
@@ -118,6 +129,11 @@ def main(argv=None):
                                           null_space="pixels")
                         times.setdefault("exact class (pixels, LDL^T)", []).append(ms)
                         row["pixels agrees"] = bool(code3[0] == code[0])
+                    if i < args.whole:
+                        code4, ms = timed(lanczos.point_classes, w, X, T, kind, arch,
+                                          null_space="none")
+                        times.setdefault("exact class (whole, LDL^T)", []).append(ms)
+                        row["whole agrees"] = bool(code4[0] == code[0])
                 rows.append(row)
     print("\nms per point, median over points (n = points timed): wall clock, CPU time")
     for name, ms in times.items():
@@ -130,8 +146,8 @@ def main(argv=None):
               f"(min {min(k)}, max {max(k)}) for both extremes")
     print("\nper point (lambda by Lanczos, shift; class, counts and index from the dense "
           "restricted Hessian)")
-    head = ["loss", "walk", "step", "lambda_min", "lambda_max", "curvature", "n_neg", "n_pos",
-            "n_zero", "index"]
+    head = ["loss", "walk", "step", "max_w", "saturated", "lambda_min", "lambda_max",
+            "curvature", "n_neg", "n_pos", "n_zero", "index"]
     print("  ".join(f"{h:>10s}" for h in head))
     for r in rows:
         cells = [f"{r[h]:>10.3e}" if isinstance(r.get(h), float) else f"{r.get(h, '-')!s:>10s}"
@@ -144,7 +160,9 @@ def main(argv=None):
               f"LDL^T and eigvalsh classes agree at {sum(r['same'] for r in rows)} of "
               f"{len(rows)} points; the blank-pixel way agrees at "
               f"{sum(r.get('pixels agrees', False) for r in rows)} of "
-              f"{sum('pixels agrees' in r for r in rows)}")
+              f"{sum('pixels agrees' in r for r in rows)}, the whole Hessian at "
+              f"{sum(r.get('whole agrees', False) for r in rows)} of "
+              f"{sum('whole agrees' in r for r in rows)}")
     return rows
 
 
