@@ -209,15 +209,13 @@ def _colour_norm(colour, scale: str):
 
 
 COLOUR_SCALES = ("deciles", "linear", "log")
-_COLOUR_WORDS = {"deciles": "each colour a tenth of the points", "linear": "linear scale",
-                 "log": "log scale"}
 
 
 def lg_cloud(frame: pd.DataFrame, ax_row=None, loss: str = "Et", sqrt_x: bool = False,
              color_by: str | None = None, thresholds=None, max_points: int | None = 200_000,
              seed: int = 0, title: str | None = None, log_color: bool = False,
              ncols: int = 2, unclassified: str = "drop", limits: Limits | None = None,
-             colour_scale: str | None = None, norm=None) -> Cloud:
+             colour_scale: str | None = None) -> Cloud:
     """Draw the loss-gradient cloud of one sample, one pane per curvature class.
 
     Parameters
@@ -260,8 +258,6 @@ def lg_cloud(frame: pd.DataFrame, ax_row=None, loss: str = "Et", sqrt_x: bool = 
     colour_scale : "deciles", "linear" or "log", optional
         How ``color_by`` maps to colours (see :func:`_colour_norm`); by default
         "log" with ``log_color``, else "linear".
-    norm : matplotlib Normalize, optional
-        A colour scale to use as it is (e.g. shared with other clouds).
 
     Returns
     -------
@@ -284,8 +280,7 @@ def lg_cloud(frame: pd.DataFrame, ax_row=None, loss: str = "Et", sqrt_x: bool = 
     keep = _subsample(len(data), max_points, seed)  # (n,)
     x, y, shown_codes = x_all[keep], y_all[keep], codes[keep]
     colour = data[color_by].to_numpy(float) if color_by is not None else None
-    if colour is not None and norm is None:
-        norm = _colour_norm(colour, scale)
+    norm = _colour_norm(colour, scale) if colour is not None else None
     counts, shown, mappable = {}, {}, None
     for ax, name in zip(axes, panes):
         code = CURVATURES.index(name) if name in CURVATURES else -1
@@ -371,12 +366,26 @@ def _colour_bar(holder, axes, mappable, column: str) -> None:
              "log scale" if isinstance(norm, LogNorm) else "linear scale")
     bar = holder.colorbar(mappable, ax=axes, shrink=0.8,
                           spacing="uniform" if deciles else "proportional")
-    if deciles:  # the decile edges, as Eg values
-        bar.set_ticks(norm.boundaries, labels=[f"{b:.3g}" for b in norm.boundaries])
+    if deciles:  # the decile edges, as Eg values, with digits enough to tell them apart
+        bar.set_ticks(norm.boundaries, labels=_distinct_labels(norm.boundaries))
     name = _LABELS.get(column, column)
     bar.set_label(f"{name} ({words});\nbrighter: higher {column}", fontsize=8)
     bar.solids.set_alpha(1)
     bar.ax.tick_params(labelsize=7)
+
+
+def _distinct_labels(values) -> list[str]:
+    """Labels of increasing values with the fewest significant digits (3 to 6) that
+    keep neighbours apart.
+
+    >>> _distinct_labels([0.0351, 0.03514, 0.04])
+    ['0.0351', '0.03514', '0.04']
+    """
+    for digits in range(3, 7):
+        labels = [f"{v:.{digits}g}" for v in values]
+        if len(set(labels)) == len(labels):
+            break
+    return labels
 
 
 def _note(ax, text: str) -> None:
@@ -412,19 +421,12 @@ def _frame_for(frames: dict, panel: Panel):
     return None
 
 
-def _shared(selected: list, sqrt_x: bool, colour: str | None, scale: str) -> tuple:
-    """(limits, colour norm) over every point of several clouds: the panels compared
-    in one figure share both, so that equal positions and colours mean equal values."""
-    xs, ys, cs = [], [], []
-    for frame in selected:
-        data, _, _ = _classified(frame, "drop")
-        xs.append(data["Et"].to_numpy(float))
-        ys.append(data["grad_norm"].to_numpy(float))
-        if colour is not None:
-            cs.append(data[colour].to_numpy(float))
-    limits = cloud_limits(np.concatenate(xs), np.concatenate(ys), sqrt_x)
-    norm = _colour_norm(np.concatenate(cs), scale) if cs else None
-    return limits, norm
+def _shared(selected: list, sqrt_x: bool) -> Limits:
+    """Limits over every point of several clouds: the panels compared in one
+    figure share them, so that equal positions mean equal values."""
+    data = [_classified(frame, "drop")[0] for frame in selected]
+    return cloud_limits(np.concatenate([d["Et"].to_numpy(float) for d in data]),
+                        np.concatenate([d["grad_norm"].to_numpy(float) for d in data]), sqrt_x)
 
 
 def lg_cloud_figure(frames: dict, layout, *, max_points: int | None = 200_000, seed: int = 0,
@@ -480,10 +482,11 @@ def lg_cloud_figure(frames: dict, layout, *, max_points: int | None = 200_000, s
               else colour_scale for p in panels}
     selected = {p: _select(f, {"Et": p.et_max} if colour else None)
                 for p in panels if (f := _frame_for(frames, p)) is not None}
-    shared = {}
-    for key in dict.fromkeys((p.loss, scales[p]) for p in selected):
-        group = [f for p, f in selected.items() if (p.loss, scales[p]) == key]
-        shared[key] = _shared(group, bool(sqrt_x), "Eg" if colour else None, key[1])
+    # panels of one loss share their limits; each keeps its own colour scale, as the
+    # Eg figures ask a question inside each panel (do the lowest-Et points generalise
+    # worst?) and pooled deciles would leave a panel of low Eg in one dark colour
+    limits = {loss: _shared([f for p, f in selected.items() if p.loss == loss], bool(sqrt_x))
+              for loss in dict.fromkeys(p.loss for p in selected)}
     for letter, panel, sub in zip("abcdefgh", panels, subfigs):
         frame = selected.get(panel)
         label = f"({letter}) {panel.label}"
@@ -494,12 +497,11 @@ def lg_cloud_figure(frames: dict, layout, *, max_points: int | None = 200_000, s
             ax.set_axis_off()
             sub.suptitle(label, fontsize=10)
             continue
-        limits, norm = shared[(panel.loss, scales[panel])]
         lg_cloud(_frame_for(frames, panel), sub,
                  sqrt_x=bool(sqrt_x), title=label, max_points=max_points, seed=seed,
                  color_by="Eg" if colour else None,
-                 thresholds={"Et": panel.et_max} if colour else None, limits=limits,
-                 colour_scale=scales[panel], norm=norm)
+                 thresholds={"Et": panel.et_max} if colour else None,
+                 limits=limits[panel.loss], colour_scale=scales[panel])
     for sub in subfigs[len(panels):]:
         sub.set_visible(False)
     if title:
@@ -630,8 +632,8 @@ def cloud_grid(cells: dict, *, ncols: int = 2, title: str | None = None,
     subfigs = np.ravel(fig.subfigures(rows, ncols, squeeze=False))
     loss_of = {label: (frame["loss"].iloc[0] if "loss" in frame and len(frame) else None)
                for label, frame in cells.items()}
-    limits = {loss: _shared([f for k, f in cells.items() if loss_of[k] == loss], sqrt_x,
-                            None, "linear")[0] for loss in set(loss_of.values())}
+    limits = {loss: _shared([f for k, f in cells.items() if loss_of[k] == loss], sqrt_x)
+              for loss in set(loss_of.values())}
     for (label, frame), sub in zip(cells.items(), subfigs):
         lg_cloud(frame, sub, title=label, max_points=max_points, seed=seed, sqrt_x=sqrt_x,
                  limits=limits[loss_of[label]])

@@ -368,3 +368,24 @@ def test_a_figure_of_unknown_kind_has_no_file_name():
     assert FigureSpec(3, "xor", 1.0, "eg_cloud").filename == "fig03-xor-r1-eg-clouds.png"
     with pytest.raises(ValueError, match=r"unknown figure kind 'heatmap'.*'eg_cloud'"):
         FigureSpec(3, "xor", 1.0, "heatmap").filename
+
+
+def test_paired_cells_hold_the_same_points_under_each_test():
+    """hessian_tests.paired_cells: one cell per loss and test, the same points in each
+    with that test's classes; a setting without points is an error naming what there is."""
+    from lgc import hessian_tests as ht
+
+    n = 4
+    points = pd.DataFrame({
+        "problem": ["iris"] * 2 * n, "loss": ["sse"] * n + ["ce"] * n,
+        "init_range": [10.0] * 2 * n, "granularity": ["micro"] * 2 * n,
+        "Et": np.arange(2 * n) / 10, "grad_norm": np.arange(2 * n) / 100,
+        ht.DEFAULT_TEST: ["saddle"] * 2 * n, ht.AUTHORS_TEST: ["convex"] * 2 * n})
+    cells = ht.paired_cells(points, "iris", 10.0)
+    assert [label.split(":")[0] for label in cells] == ["SSE, micro, [-10, 10]"] * 2 + [
+        "CE, micro, [-10, 10]"] * 2
+    full, blocks = list(cells.values())[:2]
+    assert np.array_equal(full.Et, blocks.Et) and list(full.Et) == [0.0, 0.1, 0.2, 0.3]
+    assert set(full.curvature) == {"saddle"} and set(blocks.curvature) == {"convex"}
+    with pytest.raises(ValueError, match="no points for iris, r = 1, micro"):
+        ht.paired_cells(points, "iris", 1.0)
