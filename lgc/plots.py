@@ -15,6 +15,14 @@ singular; NaN where the curvature was not computed, as for MNIST).
 The l-g cloud (Section 4.2) puts the loss on the x-axis and the gradient norm
 on the y-axis, one pane per curvature class with a fixed colour per class.
 :data:`FIGURES` says, for each of the paper's 22 figures, what it shows.
+
+So that a reader can trust what a pane shows and what it does not: both axes
+start a little below zero (points at zero loss or gradient are drawn whole, not
+under the spines); a loss axis stretched by a few far points is cut, and each
+pane says how many of its points lie beyond (:func:`cloud_limits`); the panels
+of one loss in a figure share their limits; a class without points says "no
+points", and a pane with no point at all has no axes and no colour bar; the Eg
+colours are deciles, with a bar that says so.
 """
 from __future__ import annotations
 
