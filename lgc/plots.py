@@ -36,7 +36,7 @@ from matplotlib.colors import BoundaryNorm, LogNorm, Normalize
 from matplotlib import figure as _figure
 from matplotlib.patches import Patch
 
-from .basins import stagnation_trace
+from .basins import MIN_RUN, stagnation_trace
 from .curvature import CURVATURES
 from .figure_specs import FIGURES, FigureSpec, Panel, figure_filename
 
@@ -604,13 +604,11 @@ def _merge_note(ax, raw: list, counted: list) -> None:
     """Say on the panel why its shaded stretches and its nstag differ: lgc.basins
     counts a stagnant run only once it is longer than MIN_RUN steps; a shorter
     one carries its length into the next run, and one left at the end is dropped."""
-    from .basins import MIN_RUN
-
     ax.text(0.98, 0.88, f"shaded runs of {', '.join(map(str, raw))} steps are counted as "
             f"{', '.join(map(str, counted)) or 'none'}:\na run of {MIN_RUN} steps or fewer "
             f"is not counted on its own but\ncarries its length into the next run (one "
-            f"left at the end is dropped)", transform=ax.transAxes, fontsize=6.5, va="top", ha="right",
-            bbox=dict(facecolor="white", edgecolor=_GREY, lw=0.5, alpha=0.9),
+            f"left at the end is dropped)", transform=ax.transAxes, fontsize=6.5, va="top",
+            ha="right", bbox=dict(facecolor="white", edgecolor=_GREY, lw=0.5, alpha=0.9),
             label="merge rule")
 
 

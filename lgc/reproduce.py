@@ -155,9 +155,9 @@ def write_report(figures="figures", preset: str = "quick", seconds: float | None
              f"- fixed tolerance (`fixed`): {_fixed_words()}, whatever the spread of the "
              f"walks; test side again against our spread over split seeds",
              f"- {summary['nstag_one_both_sides']} of the {summary['nstag_cells']} nstag cells "
-             f"(of {summary['stagnation_cells']} stagnation cells, nstag and lstag) are 1 on "
-             f"both sides, paper and ours: every walk found one stagnant stretch, so they "
-             f"agree trivially. Without them {summary['within_nontrivial']} and "
+             f"(of {summary['stagnation_cells']} stagnation cells, nstag and lstag) are 1 "
+             f"with std 0 on both sides, paper and ours: every walk found one stagnant "
+             f"stretch, so they agree trivially. Without them {summary['within_nontrivial']} and "
              f"{summary['within_fixed_nontrivial']} of {n - summary['nstag_one_both_sides']} "
              f"cells are within the two tolerances.", "",
              "| metric | cells | within | within (fixed) |", "|---|---|---|---|"]

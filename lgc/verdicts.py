@@ -135,11 +135,14 @@ def within_printed(ours: float, paper: float, decimals: int) -> bool:
 
 
 def trivial_nstag(r) -> bool:
-    """Whether a cell is an nstag of 1 on both sides (paper and ours, as printed to
-    five decimals): every walk, in the paper and ours, found exactly one stagnant
-    stretch, so the cell agrees whatever else differs."""
-    return (r.metric == "nstag" and r.paper_mean is not None and r.ours_mean is not None
-            and abs(r.paper_mean - 1.0) <= _PRINTED and abs(r.ours_mean - 1.0) <= _PRINTED)
+    """Whether a cell is an nstag of 1 with std 0 on both sides (paper and ours, as
+    printed to five decimals): every walk, in the paper and ours, found exactly one
+    stagnant stretch, so the cell agrees whatever else differs."""
+    values = (r.paper_mean, r.paper_std, r.ours_mean, r.ours_std)
+    if r.metric != "nstag" or any(v is None or not np.isfinite(v) for v in values):
+        return False
+    return (abs(r.paper_mean - 1.0) <= _PRINTED and abs(r.ours_mean - 1.0) <= _PRINTED
+            and r.paper_std <= _PRINTED and r.ours_std <= _PRINTED)
 
 
 # ------------------------------------------------------------ the printed tables

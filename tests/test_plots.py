@@ -210,8 +210,8 @@ def test_save_writes_a_png(tmp_path, frame):
 def _tiny(et, grad, curvature=None):
     """A hand-made frame: one walk, one step per (Et, grad_norm) pair."""
     n = len(et)
-    return pd.DataFrame({"walk": [0] * n, "step": range(n), "Et": et, "Eg": np.linspace(0.2, 0.9, n),
-                         "Ct": [0.5] * n, "Cg": [0.5] * n, "grad_norm": grad,
+    return pd.DataFrame({"walk": [0] * n, "step": range(n), "Et": et,
+                         "Eg": np.linspace(0.2, 0.9, n), "Ct": [0.5] * n, "Cg": [0.5] * n, "grad_norm": grad,
                          "curvature": pd.Categorical(curvature or [None] * n,
                                                      categories=list(CURVATURES))})
 

@@ -95,11 +95,15 @@ def test_unknown_metric_has_no_fixed_tolerance():
 
 
 def test_nstag_of_one_on_both_sides_is_trivial():
-    """Only nstag cells printed 1.00000 by the paper and by us count as trivial."""
-    assert V.trivial_nstag(_cell(paper_mean=1.0, ours_mean=1.0))
-    assert not V.trivial_nstag(_cell(paper_mean=1.0, ours_mean=1.04))
-    assert not V.trivial_nstag(_cell(paper_mean=1.00125, ours_mean=1.0))
-    assert not V.trivial_nstag(_cell(metric="lstag", paper_mean=1.0, ours_mean=1.0))
+    """Only nstag cells printed 1.00000 (0.00000) by the paper and by us are trivial:
+    a mean of 1 with a spread (half the walks 0, half 2) is not."""
+    one = dict(paper_mean=1.0, paper_std=0.0, ours_mean=1.0, ours_std=0.0)
+    assert V.trivial_nstag(_cell(**one))
+    assert not V.trivial_nstag(_cell(**{**one, "ours_mean": 1.04}))
+    assert not V.trivial_nstag(_cell(**{**one, "paper_mean": 1.00125}))
+    assert not V.trivial_nstag(_cell(**{**one, "ours_std": 1.0}))
+    assert not V.trivial_nstag(_cell(**{**one, "metric": "lstag"}))
+    assert not V.trivial_nstag(_cell(**{**one, "paper_std": None}))
 
 
 def test_printed_precision_verdict():
