@@ -466,8 +466,8 @@ def lg_cloud_figure(frames: dict, layout, *, max_points: int | None = 200_000, s
     matplotlib.figure.Figure
         One sub-figure per panel, each with its curvature panes. A panel without
         a frame in ``frames`` shows "no results" rather than failing. Panels of
-        the same loss share their axis limits (and colour scale), as the paper
-        compares them: micro with macro steps, r = 1 with r = 10.
+        the same loss and Et bound share their axis limits, as the paper compares
+        them: micro with macro steps, r = 1 with r = 10.
     """
     spec = FIGURES[layout] if isinstance(layout, int) else layout
     if isinstance(spec, FigureSpec):
@@ -490,11 +490,13 @@ def lg_cloud_figure(frames: dict, layout, *, max_points: int | None = 200_000, s
               else colour_scale for p in panels}
     selected = {p: _select(f, {"Et": p.et_max} if colour else None)
                 for p in panels if (f := _frame_for(frames, p)) is not None}
-    # panels of one loss share their limits; each keeps its own colour scale, as the
-    # Eg figures ask a question inside each panel (do the lowest-Et points generalise
-    # worst?) and pooled deciles would leave a panel of low Eg in one dark colour
-    limits = {loss: _shared([f for p, f in selected.items() if p.loss == loss], bool(sqrt_x))
-              for loss in dict.fromkeys(p.loss for p in selected)}
+    # panels of one loss (and one Et bound: a tighter bound is the paper's close-up)
+    # share their limits; each keeps its own colour scale, as the Eg figures ask a
+    # question inside each panel (do the lowest-Et points generalise worst?) and
+    # pooled deciles would leave a panel of low Eg in one dark colour
+    group = {p: (p.loss, p.et_max) for p in panels}
+    limits = {key: _shared([f for p, f in selected.items() if group[p] == key], bool(sqrt_x))
+              for key in dict.fromkeys(group[p] for p in selected)}
     for letter, panel, sub in zip("abcdefgh", panels, subfigs):
         frame = selected.get(panel)
         label = f"({letter}) {panel.label}"
@@ -509,7 +511,7 @@ def lg_cloud_figure(frames: dict, layout, *, max_points: int | None = 200_000, s
                  sqrt_x=bool(sqrt_x), title=label, max_points=max_points, seed=seed,
                  color_by="Eg" if colour else None,
                  thresholds={"Et": panel.et_max} if colour else None,
-                 limits=limits[panel.loss], colour_scale=scales[panel])
+                 limits=limits[group[panel]], colour_scale=scales[panel])
     for sub in subfigs[len(panels):]:
         sub.set_visible(False)
     if title:

@@ -389,3 +389,16 @@ def test_paired_cells_hold_the_same_points_under_each_test():
     assert set(full.curvature) == {"saddle"} and set(blocks.curvature) == {"convex"}
     with pytest.raises(ValueError, match="no points for iris, r = 1, micro"):
         ht.paired_cells(points, "iris", 1.0)
+
+
+def test_eg_panels_with_different_bounds_keep_their_own_zoom(frame):
+    """Eg panels of one loss share limits only under the same Et bound: a tighter
+    bound is a close-up (the paper's Figure 10) and keeps its narrower loss axis."""
+    wide, tight = float(frame.Et.max()) + 1, float(frame.Et.quantile(0.5))
+    spec = FigureSpec(10, "xor", 1.0, "eg_cloud", (
+        Panel("sse", "micro", 1.0, wide), Panel("sse", "micro", 1.0, wide),
+        Panel("sse", "micro", 1.0, tight)))
+    fig = lg_cloud_figure({("sse", "micro"): frame}, spec)
+    a, b, c = (sub.axes[0] for sub in fig.subfigs[:3])
+    assert a.get_xlim() == b.get_xlim()
+    assert a.get_xlim()[1] >= frame.Et.max() > c.get_xlim()[1]
