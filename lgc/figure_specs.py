@@ -4,6 +4,9 @@
 which samples in which panel order, square-root axes, and the Et bounds of the
 Eg-coloured figures, with notes where we read the paper one way rather than
 another (docs/departures.md#d12-three-captions-name-the-wrong-range among them).
+How the panels are drawn beyond that (axes shared by the panels of one loss, a
+loss axis cut short of a few far points, with their count on the pane, the
+colours of Eg) is :mod:`lgc.plots`' choice, the same for every figure.
 """
 from __future__ import annotations
 
@@ -18,7 +21,9 @@ class Panel:
     """One panel of a paper figure: the sample it draws and how.
 
     ``et_max`` keeps only points with Et below it (Eg-coloured figures);
-    ``log_color`` colours Eg on a logarithmic scale.
+    ``log_color`` records that the paper coloured Eg on a logarithmic scale
+    (lgc draws every Eg panel by deciles of Eg unless asked for the paper's scales:
+    :func:`lgc.plots.lg_cloud_figure`'s ``colour_scale="paper"``).
     """
 
     loss: str
@@ -155,7 +160,9 @@ FIGURES = {f.number: f for f in (
     _eg(16, "cancer", [Panel("sse", "micro", 1.0, 0.05), Panel("ce", "micro", 1.0, 0.05, True),
                        Panel("sse", "micro", 10.0, 0.05), Panel("ce", "micro", 10.0, 0.1, True)],
         "Section 6.5: CE panels are coloured on a logarithmic scale, their Eg values "
-        "spanning orders of magnitude."),
+        "spanning orders of magnitude. We colour all Eg figures by deciles of Eg, which "
+        "orders skewed values as the log scale does (colour_scale='paper' draws the log "
+        "scale)."),
     _clouds(17, "heart", 1.0, _BY_STEP),
     _clouds(18, "heart", 10.0, _BY_STEP, notes=_CAPTION_12),
     _eg(19, "heart", [Panel("sse", "micro", 1.0, 0.2), Panel("ce", "micro", 1.0, 0.5)]),
