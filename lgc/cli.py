@@ -191,11 +191,11 @@ def _run_summary(sample) -> str:
 
 
 def _cmd_basins(args) -> int:
-    from .report import basins_table
+    from .report import samples_table
 
     if not args.folder.is_dir():
         raise FileNotFoundError(f"no results folder {args.folder}")
-    print(basins_table(args.folder).to_string(index=False))
+    print(samples_table(args.folder).to_string(index=False))
     return 0
 
 
@@ -205,8 +205,7 @@ def _cmd_reproduce(args) -> int:
     _, table = reproduce.section(args.problem, args.preset, args.results,
                                  workers=args.workers, backend=args.backend)
     print(reproduce.basins_table(table).to_string(index=False))
-    if args.problem in reproduce.APPENDIX_OF:
-        print(reproduce.accuracy_table(table).to_string(index=False))
+    print(reproduce.accuracy_table(table).to_string(index=False))
     return 0
 
 

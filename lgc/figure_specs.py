@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-def _range_label(r: float) -> str:
-    return f"[-{r:g}, {r:g}]"
+from .vocabulary import display, range_label
 
 
 @dataclass(frozen=True)
@@ -35,7 +34,7 @@ class Panel:
     @property
     def label(self) -> str:
         """E.g. "SSE, micro, [-1, 1], Et < 0.05", as the paper's sub-captions read."""
-        text = f"{self.loss.upper()}, {self.granularity}, {_range_label(self.init_range)}"
+        text = f"{self.loss.upper()}, {self.granularity}, {range_label(self.init_range)}"
         return text + (f", Et < {self.et_max:g}" if self.et_max is not None else "")
 
 
@@ -98,8 +97,6 @@ class FigureSpec:
         return f"{stem}-{self.problem}{r}-{what}.png"
 
 
-_NAMES = {"xor": "XOR", "iris": "Iris", "diabetes": "Diabetes", "glass": "Glass",
-          "cancer": "Cancer", "heart": "Heart", "mnist": "MNIST"}
 _BY_LOSS = (("sse", "micro"), ("ce", "micro"), ("sse", "macro"), ("ce", "macro"))
 _BY_STEP = (("sse", "micro"), ("sse", "macro"), ("ce", "micro"), ("ce", "macro"))
 _CAPTION_12 = ("The paper's caption says [-1, 1] but its panels are the [-10, 10] walks; "
@@ -107,16 +104,16 @@ _CAPTION_12 = ("The paper's caption says [-1, 1] but its panels are the [-10, 10
 
 
 def _clouds(n, problem, r, order=_BY_LOSS, notes="", sqrt_x=False):
-    name = _NAMES[problem]
+    name = display(problem)
     return FigureSpec(
         n, problem, r, "cloud", tuple(Panel(loss, g, r) for loss, g in order), sqrt_x,
-        f"{name}, walks started in {_range_label(r)}; SSE and CE losses, micro (1% of the "
+        f"{name}, walks started in {range_label(r)}; SSE and CE losses, micro (1% of the "
         f"range width) and macro (10%) steps, one pane per curvature class.", notes)
 
 
 def _eg(n, problem, panels, notes=""):
     ranges = {p.init_range for p in panels}
-    name = _NAMES[problem]
+    name = display(problem)
     return FigureSpec(
         n, problem, ranges.pop() if len(ranges) == 1 else None, "eg_cloud", tuple(panels),
         False, f"{name}, low-loss points coloured by their test loss Eg; only points under "

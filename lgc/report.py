@@ -129,10 +129,6 @@ def samples_table(folder) -> pd.DataFrame:
     return show
 
 
-#: The old name of samples_table, still imported by lgc.cli, lgc.__init__ and
-#: tests/test_store_faults.py; to go once they call samples_table.
-basins_table = samples_table
-
 
 def _mean_std(mean, std) -> str:
     """A cell as "mean (std)" to five significant digits, "-" without a value."""

@@ -18,19 +18,15 @@ import pandas as pd
 
 from ._version import __version__
 from .experiment import run_samples
-from .paper import paper_tables
+from .paper import ACCURACY_TABLE, BASIN_TABLE, DIMENSIONS, paper_tables
 from .presets import get_preset
 from .problems import PROBLEMS, file_hashes
 from .report import summarise_sample
 from .store import write_json
 # the comparison and its tables, re-exported: the notebooks call them as R.<name>
-from .verdicts import (FIXED, REL, TABLE2_DIMS, Z, accuracy_table, basins_table,  # noqa: F401
+from .verdicts import (FIXED, REL, Z, accuracy_table, basins_table,  # noqa: F401
                        compare, trivial_nstag, within, within_fixed, within_printed)
 
-TABLE_OF = {"xor": "3", "iris": "4", "diabetes": "5", "glass": "6", "cancer": "7",
-            "heart": "8", "mnist": "9"}
-APPENDIX_OF = {"iris": "B.10", "diabetes": "B.11", "glass": "B.12", "cancer": "B.13",
-               "heart": "B.14", "mnist": "B.15"}
 
 
 def run_problem(problem: str, preset: str = "quick", results="results", seed: int = 0,
@@ -82,10 +78,11 @@ def save_table(table: pd.DataFrame, stem: str, figures="figures") -> Path:
 
 def save_comparison(table: pd.DataFrame, problem: str, figures="figures") -> None:
     """The problem's Table 3-9 and Appendix B table, plus the raw comparison cells."""
-    n = TABLE_OF[problem]
-    save_table(basins_table(table), f"table{int(n):02d}-{problem}-basins", figures)
-    if problem in APPENDIX_OF:
-        b = APPENDIX_OF[problem].replace(".", "")
+    n = BASIN_TABLE.get(problem)  # a problem the paper did not run has no table number
+    save_table(basins_table(table), f"table{int(n):02d}-{problem}-basins" if n else
+               f"table-{problem}-basins", figures)
+    if problem in ACCURACY_TABLE or not n:  # the paper prints no accuracies for XOR
+        b = ACCURACY_TABLE.get(problem, "").replace(".", "")
         save_table(accuracy_table(table), f"table{b}-{problem}-accuracy", figures)
     cells = Path(figures) / "cells"
     cells.mkdir(parents=True, exist_ok=True)
@@ -231,7 +228,7 @@ def _cells_json(cells: pd.DataFrame) -> list[dict]:
         if not np.isfinite(r.paper_mean):
             continue
         stat = None if pd.isna(r.within) else bool(r.within in (True, "True"))
-        table = APPENDIX_OF[r.problem] if r.sample in ("Ct", "Cg") else TABLE_OF[r.problem]
+        table = (ACCURACY_TABLE if r.sample in ("Ct", "Cg") else BASIN_TABLE)[r.problem]
         out.append({"table": table, "problem": r.problem, "sample": r.sample,
                     "loss": r.loss, "init_range": int(r.init_range),
                     "granularity": r.granularity, "metric": r.metric,
@@ -280,8 +277,8 @@ def table2() -> pd.DataFrame:
     """Table 2: architectures and dimensions, ours beside the paper's."""
     return pd.DataFrame([{"problem": s.name, "input": s.n_in, "hidden": s.hidden,
                           "output": s.n_out, "dimension": s.dim,
-                          "paper dimension": TABLE2_DIMS[s.name],
-                          "within": "yes" if s.dim == TABLE2_DIMS[s.name] else "NO"}
+                          "paper dimension": DIMENSIONS.get(s.name, "-"),
+                          "within": "yes" if s.dim == DIMENSIONS.get(s.name) else "-"}
                          for s in PROBLEMS.values()])
 
 

@@ -41,9 +41,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .paper import paper_tables
+from .paper import DIMENSIONS, paper_tables
+from .vocabulary import default_walks
 
-__all__ = ["Z", "REL", "FIXED", "TABLE2_DIMS", "KEY", "compare", "within", "within_fixed",
+__all__ = ["Z", "REL", "FIXED", "KEY", "compare", "within", "within_fixed",
            "fixed_tolerance", "within_printed", "trivial_nstag", "basins_table", "accuracy_table"]
 
 Z, REL = 3.0, 0.10
@@ -51,8 +52,6 @@ Z, REL = 3.0, 0.10
 #: "relative" is |ours - paper| <= size |paper|.
 FIXED = {"nstag": ("absolute", 0.15), "lstag": ("relative", 0.10),
          "accuracy_last_step": ("absolute", 0.05)}
-TABLE2_DIMS = {"xor": 9, "iris": 35, "diabetes": 81, "glass": 150, "cancer": 321,
-               "heart": 341, "mnist": 7960}  # the paper's Table 2
 KEY = ["problem", "sample", "loss", "init_range", "granularity", "metric"]
 #: The paper prints five decimals: a cell equal to 1 within this is printed "1.00000".
 _PRINTED = 5e-6
@@ -98,7 +97,7 @@ def within(r) -> bool | None:
     """
     if not np.isfinite(r.paper_mean):
         return None
-    n_paper = 10 * TABLE2_DIMS[r.problem]
+    n_paper = default_walks(DIMENSIONS[r.problem])
     se = np.sqrt(r.ours_std ** 2 / r.walks + r.paper_std ** 2 / n_paper)
     return _judge(r, Z * se + REL * abs(r.paper_mean))
 

@@ -106,3 +106,16 @@ def test_each_granularity_gets_its_own_curvature_frequency(monkeypatch):
     monkeypatch.setattr(presets, "GRANULARITIES", {"micro": 0, "macro": 0, "nano": 0})
     with pytest.raises(ValueError, match=r"unknown granularity 'nano'.*'micro', 'macro'"):
         quick.configs("iris", 35)
+
+
+def test_a_problem_the_paper_did_not_run_has_no_paper_column_but_a_row(monkeypatch):
+    """Table 2 lists a problem added to lgc with "-" for the paper's dimension."""
+    import types
+
+    import lgc.reproduce as R
+    from lgc.problems import PROBLEMS, ProblemSpec
+    toy = ProblemSpec("toy", 3, 2, 1, (), 10)
+    monkeypatch.setattr(R, "PROBLEMS", types.MappingProxyType({**PROBLEMS, "toy": toy}))
+    row = R.table2().set_index("problem").loc["toy"]
+    assert (row["dimension"], row["paper dimension"], row["within"]) == (11, "-", "-")
+    assert R.table2().set_index("problem").loc["iris", "within"] == "yes"
