@@ -25,7 +25,7 @@ $(BIN)/python:
 # The versions the paper's figures and the tests were made with (Linux, CPython 3.11):
 # pyproject.toml keeps the ranges for library users, LOCK the exact versions.
 LOCK   := requirements/lock.txt
-EXTRAS := notebooks,dask,test
+EXTRAS := notebooks,dask,test,docs
 
 $(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
