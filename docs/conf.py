@@ -47,6 +47,8 @@ source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-n
 # The notebooks arrive executed; Sphinx only renders them.
 nb_execution_mode = "off"
 nb_merge_streams = True
+# Markdown that a cell displays (lgc.claims.show's verdict tables) is GitHub-flavoured.
+nb_render_markdown_format = "gfm"
 myst_enable_extensions = ["dollarmath", "amsmath"]
 # Headings deep enough for the docs' section anchors (departures.md#d1-...).
 myst_heading_anchors = 3
