@@ -254,7 +254,7 @@ class Explorer:
         return problem, settings, walks
 
     def update(self) -> None:
-        """Run the walks the widgets ask for and redraw both pictures.
+        """Run the walks the widgets ask for and redraw all three pictures.
 
         The status says at once that work started (the widget message goes out
         before the walks run); on failure the pictures are cleared, so no old
