@@ -8,8 +8,10 @@ Built on ipywidgets (install the ``notebooks`` extra). In a notebook::
 Every change of problem, loss, range, granularity, walks, steps or seed runs a
 *small* batch of progressive gradient walks (Section 4.1) with the curvature of
 the full Hessian (none for MNIST, as in the paper) and redraws the l-g cloud
-(Section 4.2). Changing the window w only redraws the stagnation picture of the
-first walk's training loss (Figure 2 style, Section 4.3); the walks are kept.
+(Section 4.2) and a slice of the loss surface through the first walk's end point
+with that walk's path projected on it (:mod:`lgc.slices`). Changing the window w
+only redraws the stagnation picture of the first walk's training loss (Figure 2
+style, Section 4.3) and the batch's mean nstag and lstag; the walks are kept.
 
 To keep every answer within a few seconds the batch is capped: walks x steps x
 (cost of one step for the problem's dimension) stays under ``budget``. Steps are
@@ -31,17 +33,20 @@ import io
 import logging
 import time
 
+import numpy as np
 
-from .basins import WINDOWS, stagnation_trace
+from .basins import WINDOWS, stagnation_table, stagnation_trace
 from .experiment import default_hessian
 from .plots import lg_cloud, stagnation_figure
 from .problems import PROBLEMS, load_problem
+from .slice_plot import slice_figure
+from .slices import loss_slice, project, slice_coordinates, slice_directions
 from .store import records_frame
 from .vocabulary import INIT_RANGES, display, range_label
 from .walks import WalkSettings, progressive_gradient_walk, step_size
 
-__all__ = ["CLASSROOM", "WORK_BUDGET", "Explorer", "classroom", "explore", "capped_size",
-           "step_work"]
+__all__ = ["CLASSROOM", "WORK_BUDGET", "SLICE_POINTS", "SLICE_MARGIN", "SLICE_PATTERNS",
+           "Explorer", "classroom", "explore", "capped_size", "step_work"]
 
 log = logging.getLogger("lgc")
 
@@ -55,6 +60,15 @@ _RANGES = tuple((range_label(r), float(r)) for r in INIT_RANGES)
 #: (Cancer and Heart: 4 walks of ~45 steps rather than one long thin line).
 CLASSROOM = {"granularity": "macro", "walks": 8, "steps": 100, "budget": 2e7,
              "min_walks": 4}
+
+#: The loss slice: SLICE_POINTS x SLICE_POINTS grid points (odd: the walk's end is
+#: the middle one), reaching SLICE_MARGIN times the path's farthest projected point
+#: from that end; problems whose walks see mini-batches (MNIST) evaluate it on their
+#: first SLICE_PATTERNS training patterns. Measured CPU time of one slice, 41 x 41:
+#: 0.01 s (XOR) to 0.3 s (Heart, 736 patterns; MNIST, 200).
+SLICE_POINTS = 41
+SLICE_MARGIN = 1.25
+SLICE_PATTERNS = 200
 
 
 def step_work(dim: int, hessian: str) -> float:
@@ -116,10 +130,21 @@ class Explorer:
         Walks and steps actually run (after the cap).
     cloud : lgc.plots.Cloud
         The last l-g cloud, with its per-pane counts.
-    figure, stagnation_fig : matplotlib.figure.Figure
-        The last l-g cloud figure and stagnation figure.
+    figure, stagnation_fig, slice_fig : matplotlib.figure.Figure
+        The last l-g cloud figure, stagnation figure and loss-slice figure.
     trace : lgc.basins.StagnationTrace or None
         The first walk's stagnation estimate at the chosen window.
+    basins : lgc.basins.Basins or None
+        Per-walk nstag and lstag of the batch's training losses at the chosen
+        window (walks with a non-finite loss left out); None when no walk has
+        a full window.
+    path : numpy.ndarray (steps, d)
+        The first walk's weight vectors, step by step.
+    slice : dict or None
+        The first walk's loss slice: "coords" (n,), "grid" (n, n) training
+        losses, "path_xy" (steps, 2) the path's projection, "d1", "d2" the
+        directions, "extent", "patterns" (None: all training patterns) and
+        "seconds" (time to compute the grid). None if it could not be made.
     runs : int
         How many batches of walks have been run (a window change runs none).
     controls : list of widgets
@@ -143,6 +168,7 @@ class Explorer:
         self.min_walks = min_walks
         self.result = self.frame = self.cloud = self.figure = None
         self.stagnation_fig = self.trace = self.error = None
+        self.slice = self.slice_fig = self.basins = self.path = None
         self.size, self.runs, self.seconds = (0, 0), 0, 0.0
         wide = {"description_width": "80px"}
         self.problem = widgets.Dropdown(options=list(PROBLEMS), value=problem,
@@ -169,6 +195,7 @@ class Explorer:
                    "align_self": "flex-start"}  # a flex column would stretch it
         self.cloud_image = widgets.Image(format="png", layout=natural)
         self.stagnation_image = widgets.Image(format="png", layout=natural)
+        self.slice_image = widgets.Image(format="png", layout=natural)
         self.controls = controls = [self.problem, self.loss, self.init_range,
                                     self.granularity, self.walks, self.steps, self.seed,
                                     self.window]
@@ -176,14 +203,17 @@ class Explorer:
                                                widgets.VBox(controls[4:])]),
                                  self.status,
                                  widgets.HBox([self.cloud_image, self.classes]),
-                                 self.stagnation_image])
+                                 # side by side where the page is wide enough
+                                 widgets.HBox([self.stagnation_image, self.slice_image],
+                                              layout={"flex_flow": "row wrap"})])
         # CSS classes name the parts for a page's styles and for browser tests
         for widget, name in ((self.problem, "problem"), (self.loss, "loss"),
                              (self.init_range, "range"), (self.granularity, "granularity"),
                              (self.walks, "walks"), (self.steps, "steps"), (self.seed, "seed"),
                              (self.window, "window"), (self.status, "status"),
                              (self.classes, "classes"), (self.cloud_image, "cloud"),
-                             (self.stagnation_image, "stagnation"), (self.box, "explorer")):
+                             (self.stagnation_image, "stagnation"),
+                             (self.slice_image, "slice"), (self.box, "explorer")):
             widget.add_class(f"lgc-{name}")
         for widget in controls:
             widget.observe(self._changed, names="value")
@@ -224,7 +254,7 @@ class Explorer:
         return problem, settings, walks
 
     def update(self) -> None:
-        """Run the walks the widgets ask for and redraw both pictures.
+        """Run the walks the widgets ask for and redraw all three pictures.
 
         The status says at once that work started (the widget message goes out
         before the walks run); on failure the pictures are cleared, so no old
@@ -238,7 +268,10 @@ class Explorer:
             log.warning("explorer: %s", err)
             self.error = f"{type(err).__name__}: {err}"
             self.cloud_image.value = self.stagnation_image.value = b""
+            self.slice_image.value = b""
             self.classes.value = ""
+            # a new window must not redraw the last batch's pictures under this choice
+            self.result = self.slice = self.slice_fig = self.basins = self.trace = None
         self._report()
 
     def _run(self) -> None:
@@ -246,14 +279,17 @@ class Explorer:
         self.status.value = (f"<i>&#8987; Running {walks} walks x {settings.steps} steps on "
                              f"{problem.name}... (controls are off until it is done)</i>")
         start = time.perf_counter()
-        self.result = progressive_gradient_walk(problem, settings, range(walks),
-                                                seed=int(self.seed.value))
+        result = progressive_gradient_walk(problem, settings, range(walks),
+                                           seed=int(self.seed.value), weights_stride=1)
+        self.path = result.pop("weights")[0]  # the first walk's, for its slice
+        self.result = result
         self.seconds = time.perf_counter() - start
         self.runs += 1
         self.size = (walks, settings.steps)
         self.frame = records_frame(self.result, range(walks))
         self._draw_cloud(problem, settings)
         self._draw_stagnation()
+        self._draw_slice(problem, settings)
 
     def _draw_cloud(self, problem, settings) -> None:
         name = display(problem.name)
@@ -264,7 +300,6 @@ class Explorer:
                               title=title)
         self.figure = self.cloud.axes[0].figure
         self.figure.set_size_inches(max(2.8 * len(self.cloud.axes) + 0.6, 6.0), 3.2)
-        self.classes.value = self._class_table()
         if self.draw:
             self.cloud_image.value = _png(self.figure)
 
@@ -280,15 +315,26 @@ class Explorer:
                        f"<td align='right'>{share:.0%}</td></tr>"
                        for (k, v), share in zip(self.cloud.counts.items(),
                                                 self.shares().values()))
-        return ("<b>Curvature classes</b><table><tr><th align='left'>class</th>"
-                f"<th>points</th><th>share</th></tr>{rows}</table>")
+        table = ("<b>Curvature classes</b><table><tr><th align='left'>class</th>"
+                 f"<th>points</th><th>share</th></tr>{rows}</table>")
+        means = self.basin_means()
+        if not means:
+            return table
+        return (table + f"<br><b>Basins</b> at w = {int(self.window.value)}<br>"
+                f"mean over {means['walks']} walks:<table>"
+                f"<tr><td>nstag</td><td align='right'>{means['nstag']:.2f}</td></tr>"
+                f"<tr><td>lstag</td><td align='right'>{means['lstag']:.2f}</td></tr>"
+                "</table>")
 
     def _draw_stagnation(self) -> None:
-        """Figure 2 for the first walk's Et at the chosen window (no walks run)."""
+        """Figure 2 for the first walk's Et at the chosen window, and the batch's
+        nstag and lstag there (no walks run)."""
         if self.result is None:
             return
         w, et = int(self.window.value), self.result["Et"][0]
         self.trace = self.stagnation_fig = None
+        self.basins = self._batch_basins(w)
+        self.classes.value = self._class_table()
         if et.size < w:
             self.stagnation_image.value = b""
             return
@@ -304,6 +350,58 @@ class Explorer:
         if self.draw:
             self.stagnation_image.value = _png(self.stagnation_fig)
 
+    def _batch_basins(self, w: int):
+        """Per-walk nstag, lstag of every walk's Et with a full window and finite
+        losses, at window w alone (lgc.basins.stagnation_table); None if none."""
+        et = self.result["Et"]
+        finite = et[np.isfinite(et).all(axis=1)]
+        if et.shape[1] < w or not len(finite):
+            return None
+        return stagnation_table(finite, windows=(w,))
+
+    def basin_means(self) -> dict:
+        """Mean nstag and lstag over the batch's walks at the chosen window
+        (as :func:`lgc.basins.basin_summary`'s means, Section 4.3), and the walks
+        counted; empty when there is no estimate."""
+        if self.basins is None:
+            return {}
+        return {"nstag": float(np.mean(self.basins.nstag)),
+                "lstag": float(np.mean(self.basins.lstag)),
+                "walks": int(len(self.basins.nstag))}
+
+    def _draw_slice(self, problem, settings) -> None:
+        """The training loss on a plane through the first walk's end point, spanned by
+        its displacement and a random orthogonal direction (seeded by the seed), with
+        its path projected on it (lgc.slices)."""
+        self.slice = self.slice_fig = None
+        self.slice_image.value = b""
+        path = self.path
+        if not np.isfinite(path).all():
+            log.warning("explorer: the first walk's weights are not finite: no slice")
+            return
+        start = time.perf_counter()
+        d1, d2 = slice_directions(path, np.random.default_rng(int(self.seed.value)))
+        centre = path[-1]
+        path_xy = project(path, centre, d1, d2)
+        # the whole path on the grid with a margin; a walk that never moved gets
+        # a square as wide as its initial range
+        reach = float(np.abs(path_xy).max())
+        extent = SLICE_MARGIN * reach if reach > 0 else settings.init_range
+        patterns = SLICE_PATTERNS if problem.batch_size else None
+        grid = loss_slice(problem, settings.kind, centre, d1, d2, extent, SLICE_POINTS,
+                          patterns=patterns)
+        self.slice = {"coords": slice_coordinates(extent, SLICE_POINTS), "grid": grid,
+                      "path_xy": path_xy, "d1": d1, "d2": d2, "extent": extent,
+                      "patterns": patterns, "seconds": time.perf_counter() - start}
+        on = (f"its first {patterns} training patterns" if patterns else "the training set")
+        self.slice_fig = slice_figure(
+            self.slice["coords"], grid, path_xy,
+            title=(f"first walk's {settings.kind.upper()} loss on a plane through its end\n"
+                   f"({on}; {SLICE_POINTS} x {SLICE_POINTS} points; "
+                   f"|end - start| = {float(np.linalg.norm(centre - path[0])):.3g})"))
+        if self.draw:
+            self.slice_image.value = _png(self.slice_fig)
+
     def _report(self) -> None:
         """One line of what was run and found, in the status widget."""
         if self.error:
@@ -317,6 +415,10 @@ class Explorer:
                            in zip(self.cloud.counts.items(), self.shares().values()))
         text += f"; points: {counts}"
         w = int(self.window.value)
+        means = self.basin_means()
+        if means:
+            text += (f"; batch at w = {w} (mean of {means['walks']} walks): "
+                     f"nstag = {means['nstag']:.2f}, lstag = {means['lstag']:.2f}")
         if self.trace is None:
             text += f"; no stagnation estimate at w = {w} (walk too short or not finite)"
         else:

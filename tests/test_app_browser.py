@@ -82,7 +82,7 @@ def page(tmp_path):
     with sync_api.sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
             str(tmp_path / "profile"), executable_path=CHROMIUM, args=ARGS, headless=True,
-            viewport={"width": 1300, "height": 1250})
+            viewport={"width": 1300, "height": 1700})
         try:
             yield context.new_page()
         finally:
@@ -102,6 +102,8 @@ def _state(page) -> dict:
     return page.evaluate("""() => ({
         cloud: document.querySelector('img.lgc-cloud').src,
         stagnation: document.querySelector('img.lgc-stagnation').src,
+        slice: document.querySelector('img.lgc-slice').src,
+        sliceWidth: document.querySelector('img.lgc-slice').naturalWidth,
         status: document.querySelector('.lgc-status').innerText,
         classes: document.querySelector('.lgc-classes').innerText,
     })""")
@@ -123,10 +125,19 @@ def _no_error(page, state: dict) -> None:
     assert "Could not run" not in state["status"] and "Traceback" not in text
     assert page.locator("[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
     assert state["cloud"].startswith("blob:") and state["stagnation"].startswith("blob:")
+    assert state["slice"].startswith("blob:")
+
+
+def _batch_basins(state: dict) -> None:
+    """The batch's mean nstag and lstag, in the status line and under the class table."""
+    assert "batch at w = " in state["status"] and "nstag = " in state["status"]
+    assert "lstag = " in state["status"]
+    assert "Basins" in state["classes"] and "nstag" in state["classes"]
 
 
 def test_app_in_chromium(app_url, page):
-    """Widgets appear; problem, loss and a slider each redraw both images and the status."""
+    """Widgets appear; problem, loss and a slider each redraw the cloud, the stagnation
+    picture, the loss slice and the status."""
     start = time.monotonic()
     SHOTS.mkdir(parents=True, exist_ok=True)
     errors = []
@@ -139,6 +150,10 @@ def test_app_in_chromium(app_url, page):
     _no_error(page, state)
     assert state["status"].startswith("8 walks x 100 steps")  # the classroom defaults
     assert "share" in state["classes"] and "%" in state["classes"]
+    _batch_basins(state)
+    assert "slice" in page.inner_text("body") and "projected" in page.inner_text("body")
+    page.wait_for_function("() => document.querySelector('img.lgc-slice').naturalWidth > 0",
+                           timeout=WAIT_MS)  # the slice's PNG has loaded and decoded
     page.screenshot(path=SHOTS / "1-start-xor.png", full_page=True)
     page.evaluate(WATCH_STATUS)
 
@@ -147,7 +162,9 @@ def test_app_in_chromium(app_url, page):
     new = _answered(page, state)
     assert new["status"] != state["status"]
     assert new["cloud"] != state["cloud"] and new["stagnation"] != state["stagnation"]
+    assert new["slice"] != state["slice"]
     _no_error(page, new)
+    _batch_basins(new)
     busy = page.evaluate("window.lgcStatuses")
     assert any("Running" in s for s in busy), busy  # the busy state reached the page
     page.screenshot(path=SHOTS / "2-iris.png", full_page=True)
@@ -157,6 +174,7 @@ def test_app_in_chromium(app_url, page):
     page.click(".lgc-loss button:has-text('CE')")
     new = _answered(page, state)
     assert new["cloud"] != state["cloud"] and new["stagnation"] != state["stagnation"]
+    assert new["slice"] != state["slice"]
     _no_error(page, new)
     page.screenshot(path=SHOTS / "3-iris-ce.png", full_page=True)
 
@@ -171,8 +189,24 @@ def test_app_in_chromium(app_url, page):
     new = _answered(page, state)
     assert new["status"].startswith("8 walks x 60 steps"), new["status"]
     assert new["cloud"] != state["cloud"] and new["stagnation"] != state["stagnation"]
+    assert new["slice"] != state["slice"]
     _no_error(page, new)
     page.screenshot(path=SHOTS / "4-iris-ce-60-steps.png", full_page=True)
+
+    # the window: only the stagnation picture and the basin numbers change; the walks
+    # and so the cloud and the slice stay
+    state = new
+    readout = page.locator(".lgc-window .widget-readout")
+    readout.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("14")
+    page.keyboard.press("Enter")
+    new = _answered(page, state)
+    assert "batch at w = 14" in new["status"], new["status"]
+    assert new["stagnation"] != state["stagnation"]
+    assert new["cloud"] == state["cloud"] and new["slice"] == state["slice"]
+    _no_error(page, new)
+    page.screenshot(path=SHOTS / "5-iris-ce-window-14.png", full_page=True)
 
     assert not errors or all("jupytext" in e.lower() or "shared module" in e for e in errors), \
         errors

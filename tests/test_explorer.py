@@ -8,7 +8,8 @@ import pytest
 pytest.importorskip("ipywidgets")
 
 from lgc import explorer as ex  # noqa: E402
-from lgc.basins import stagnation_trace  # noqa: E402
+from lgc import network  # noqa: E402
+from lgc.basins import stagnant_runs, stagnation_trace  # noqa: E402
 from lgc.explorer import Explorer, capped_size, step_work  # noqa: E402
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -21,16 +22,20 @@ def small():
 
 
 def test_starts_with_a_sample_and_pictures():
-    """A new explorer has run its walks and drawn both pictures; a new window redraws one."""
+    """A new explorer has run its walks and drawn its three pictures; a new window
+    redraws only the stagnation picture."""
     e = Explorer(walks=2, steps=40, window=8)
     assert e.result["Et"].shape == (2, 40) and len(e.frame) == 80
     assert sum(e.cloud.counts.values()) == 80
     assert e.cloud_image.value[:8] == PNG and e.stagnation_image.value[:8] == PNG
+    assert e.slice_image.value[:8] == PNG
     assert "2 walks x 40 steps" in e.status.value and e.runs == 1
-    cloud, stagnation = e.cloud_image.value, e.stagnation_image.value
+    cloud, stagnation, slice_ = e.cloud_image.value, e.stagnation_image.value, \
+        e.slice_image.value
     e.window.value = 12
     assert e.cloud_image.value == cloud and e.stagnation_image.value[:8] == PNG
     assert e.stagnation_image.value != stagnation
+    assert e.slice_image.value == slice_  # the walks, so their slice, are kept
 
 
 def test_draw_false_keeps_figures(small):
@@ -102,6 +107,9 @@ def test_failures_show_in_status(monkeypatch):
     assert small.error.startswith("FileNotFoundError") and "Could not run" in small.status.value
     assert small.runs == 1
     assert small.cloud_image.value == b"" and small.stagnation_image.value == b""
+    assert small.slice_image.value == b"" and small.slice is None
+    small.window.value = 12  # the old walks' pictures do not come back
+    assert small.stagnation_image.value == b"" and "Could not run" in small.status.value
 
 
 def test_import_lgc_leaves_ipywidgets_alone():
@@ -186,6 +194,72 @@ def test_classroom_explorer_is_quick():
     start = time.perf_counter()
     e.loss.value = "ce"
     again = time.perf_counter() - start
-    # ~0.5 s unloaded (walks plus both PNGs); generous for a loaded test machine
+    # ~0.7 s of CPU (walks, the slice and three PNGs); generous for a loaded test machine
     assert again < 8, (first, again)
     assert ex.classroom(walks=3).size == (3, 100)
+
+
+def test_slice_goes_through_the_first_walks_end():
+    """The slice's centre is the first walk's last point: its grid value is that step's
+    training loss (the walk's record, and autograd's loss at the recorded weights), and
+    the walk's start projects onto the a-axis at minus its distance from the end."""
+    e = Explorer(walks=2, steps=40, draw=False)
+    s, path, xor = e.slice, e.path, ex._problem("xor")
+    n = ex.SLICE_POINTS
+    assert s["grid"].shape == (n, n) and path.shape == (40, 9) and s["patterns"] is None
+    middle = s["grid"][n // 2, n // 2]
+    assert middle == pytest.approx(e.result["Et"][0, -1], rel=1e-12)
+    assert middle == pytest.approx(network.loss(path[-1], xor.X_train, xor.T_train, "sse"),
+                                   rel=1e-12)
+    distance = np.linalg.norm(path[-1] - path[0])
+    assert np.allclose(s["path_xy"][[0, -1]], [[-distance, 0], [0, 0]], atol=1e-9)
+    assert s["extent"] == pytest.approx(ex.SLICE_MARGIN * np.abs(s["path_xy"]).max())
+    assert e.slice_fig is not None and e.slice_image.value == b""
+
+
+def test_slice_image_changes_with_the_problem():
+    """Another problem gives another slice picture, in the same place on the page."""
+    e = Explorer(walks=2, steps=40)
+    before, grid = e.slice_image.value, e.slice["grid"]
+    assert before[:8] == PNG and e.slice_image in e.box.children[3].children
+    e.problem.value = "iris"
+    assert e.slice_image.value[:8] == PNG and e.slice_image.value != before
+    assert e.path.shape[1] == ex._problem("iris").dim
+    assert not np.allclose(e.slice["grid"], grid)
+
+
+def test_slice_follows_the_seed_and_the_loss():
+    """Same settings, same slice; another loss evaluates the other loss on the grid."""
+    one = Explorer(walks=2, steps=40, draw=False)
+    again = Explorer(walks=2, steps=40, draw=False)
+    assert np.array_equal(one.slice["grid"], again.slice["grid"])
+    one.loss.value = "ce"
+    xor = ex._problem("xor")
+    n = ex.SLICE_POINTS
+    assert one.slice["grid"][n // 2, n // 2] == pytest.approx(
+        network.loss(one.path[-1], xor.X_train, xor.T_train, "ce"), rel=1e-12)
+
+
+def test_minibatch_problem_slices_its_first_patterns():
+    """MNIST's walks see mini-batches; its slice uses the first SLICE_PATTERNS patterns."""
+    e = Explorer(problem="mnist", walks=1, steps=20, window=6, draw=False)
+    mnist, n, k = ex._problem("mnist"), ex.SLICE_POINTS, ex.SLICE_PATTERNS
+    assert e.error is None and e.slice["patterns"] == k < len(mnist.X_train)
+    expected = network.loss(e.path[-1], mnist.X_train[:k], mnist.T_train[:k], "sse")
+    assert e.slice["grid"][n // 2, n // 2] == pytest.approx(expected, rel=1e-10)
+
+
+def test_batch_nstag_lstag_shown(small):
+    """The batch's mean nstag and lstag at the chosen window, from every walk's own
+    estimate, are in the status and in the table beside the cloud; a new window updates them."""
+    for w in (8, 14):
+        small.window.value = w
+        runs = [stagnant_runs(et, w) for et in small.result["Et"]]
+        nstag, lstag = np.mean([r[0] for r in runs]), np.mean([r[1] for r in runs])
+        assert small.basin_means() == pytest.approx({"nstag": nstag, "lstag": lstag,
+                                                     "walks": 2})
+        assert (f"batch at w = {w} (mean of 2 walks): nstag = {nstag:.2f}, "
+                f"lstag = {lstag:.2f}") in small.status.value
+        assert f"at w = {w}" in small.classes.value
+        assert f"<td>nstag</td><td align='right'>{nstag:.2f}</td>" in small.classes.value
+        assert f"<td>lstag</td><td align='right'>{lstag:.2f}</td>" in small.classes.value
