@@ -26,6 +26,7 @@ import pandas as pd
 from lgc import reproduce
 from lgc.experiment import run_samples
 from lgc.presets import get_preset
+from lgc.problems import PROBLEMS
 
 
 def tables(configs, folder, workers):
@@ -42,7 +43,7 @@ def main(argv=None):
     parser.add_argument("--results", type=Path, default=Path("results"))
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args(argv)
-    configs = get_preset(args.preset).configs("mnist", reproduce.TABLE2_DIMS["mnist"])
+    configs = get_preset(args.preset).configs("mnist", PROBLEMS["mnist"].dim)
     folder = args.results / args.preset
     runs = {}  # precision -> (its tables, seconds taken)
     for precision in ("float64", "float32"):
