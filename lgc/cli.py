@@ -1,4 +1,4 @@
-"""Command line: ``lgc run``, ``lgc basins``, ``lgc problems`` (also ``python -m lgc``)."""
+"""Command line: ``lgc run``, ``lgc basins``, ``lgc fla``, ``lgc problems`` (also ``python -m lgc``)."""
 from __future__ import annotations
 
 import argparse
@@ -134,6 +134,10 @@ def build_parser() -> argparse.ArgumentParser:
     basins = sub.add_parser("basins", help="nstag/lstag and accuracies of finished samples")
     basins.add_argument("folder", type=Path, help="results folder written by lgc run")
 
+    fla = sub.add_parser("fla", help="FEM, M1, M2 (and G_avg/G_dev, FDC where they apply) "
+                                     "of finished samples; writes FOLDER/fla.csv")
+    fla.add_argument("folder", type=Path, help="results folder written by lgc run")
+
     sub.add_parser("problems", help="list the benchmark problems and their dimensions")
 
     rep = sub.add_parser("reproduce", help="run one section of the paper at a preset and "
@@ -199,6 +203,15 @@ def _cmd_basins(args) -> int:
     return 0
 
 
+def _cmd_fla(args) -> int:
+    from .landscape import GRADIENT_NOTE, fla_table, printable, write_fla_csv
+
+    table = fla_table(args.folder)
+    print(printable(args.folder, table).to_string(index=False))
+    print(f"\n{GRADIENT_NOTE}\nwrote {write_fla_csv(args.folder, table)}")
+    return 0
+
+
 def _cmd_reproduce(args) -> int:
     from . import reproduce
 
@@ -231,7 +244,7 @@ def main(argv=None) -> int:
     logging.basicConfig(level=logging.WARNING, format="lgc: %(message)s")
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _interrupt)
-    command = {"run": _cmd_run, "basins": _cmd_basins, "problems": _cmd_problems,
+    command = {"run": _cmd_run, "basins": _cmd_basins, "fla": _cmd_fla, "problems": _cmd_problems,
                "reproduce": _cmd_reproduce, "estimate": _cmd_estimate}
     try:
         return command[args.command](args)
