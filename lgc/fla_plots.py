@@ -61,24 +61,43 @@ def walk_traces_figure(first: dict, dims=(0, 1), walks: int = 3, title: str | No
 
 
 def _histogram_panes(first, comparison, samplers, quantity: str, metric: str, xlabel: str,
-                     title: str, log_y: bool = False):
+                     title: str):
     fig, axes = _grid(len(GRANULARITIES), len(samplers))
     for r, granularity in enumerate(GRANULARITIES):
         for c, sampler in enumerate(samplers):
             ax = axes[r, c]
-            values = first[sampler, granularity][quantity].ravel()
-            ax.hist(values, bins=100, color=_COLOURS[sampler], log=log_y)
-            m = _ours(comparison, sampler, granularity, f"{metric}_mean")
-            s = _ours(comparison, sampler, granularity, f"{metric}_std")
-            ax.text(0.02, 0.97, f"ours  {m.ours_mean:.3f}, {s.ours_mean:.3f}\n"
-                                f"paper {m.paper_mean:.3f}, {s.paper_mean:.3f}",
-                    transform=ax.transAxes, va="top", ha="left", fontsize=8,
-                    family="monospace", bbox=dict(fc="white", alpha=0.8, lw=0))
-            ax.set_title(f"{LABELS[sampler]}, {granularity}", fontsize=9)
-            ax.set_xlabel(xlabel, fontsize=8)
+            _histogram(ax, first, comparison, sampler, granularity, quantity, metric, xlabel)
     axes[0, 0].set_ylabel("points")
     axes[1, 0].set_ylabel("points")
     fig.suptitle(title)
+    return fig
+
+
+def _histogram(ax, first, comparison, sampler, granularity, quantity, metric, xlabel):
+    """One pane: 100-bin histogram of the first run, ours and the paper's mean, std."""
+    values = first[sampler, granularity][quantity].ravel()
+    ax.hist(values, bins=100, color=_COLOURS[sampler])
+    ax.set_ylim(0, ax.get_ylim()[1] * 1.3)  # room for the numbers above the bars
+    m = _ours(comparison, sampler, granularity, f"{metric}_mean")
+    s = _ours(comparison, sampler, granularity, f"{metric}_std")
+    ax.text(0.02, 0.97, f"mean, std\nours  {m.ours_mean:.3f}, {s.ours_mean:.3f}\n"
+                        f"paper {m.paper_mean:.3f}, {s.paper_mean:.3f}",
+            transform=ax.transAxes, va="top", ha="left", fontsize=8, family="monospace")
+    ax.set_title(f"{LABELS[sampler]}, {granularity}", fontsize=9)
+    ax.set_xlabel(xlabel, fontsize=8)
+
+
+def unbounded_figure(first: dict, comparison, title: str | None = None):
+    """Figure 3: the unbounded gradient walk's coverage (left) and MSE (right),
+    histograms with mean and std (ours: mean over runs; paper's)."""
+    fig, axes = _grid(len(GRANULARITIES), 2)
+    for r, granularity in enumerate(GRANULARITIES):
+        _histogram(axes[r, 0], first, comparison, "unbounded", granularity, "positions",
+                   "coverage", "weight")
+        _histogram(axes[r, 1], first, comparison, "unbounded", granularity, "fitness",
+                   "fitness", "MSE")
+        axes[r, 0].set_ylabel("points")
+    fig.suptitle(title or "Figure 3: the unbounded gradient walk's weights and MSE")
     return fig
 
 
@@ -121,7 +140,8 @@ def accuracy_figure(first: dict, title: str | None = None):
         ax.set_xlabel("accuracy on XOR's four patterns")
         ax.set_title(granularity)
     axes[0, 0].set_ylabel("share of points")
-    axes[0, -1].legend(fontsize=7, ncols=2)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=4, fontsize=8)
     fig.suptitle(title or "Figure 5: accuracy of the sampled points, ours (filled) and "
                           "the paper's (hatched)")
     return fig
