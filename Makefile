@@ -25,7 +25,7 @@ $(BIN)/python:
 # The versions the paper's figures and the tests were made with (Linux, CPython 3.11):
 # pyproject.toml keeps the ranges for library users, LOCK the exact versions.
 LOCK   := requirements/lock.txt
-EXTRAS := notebooks,dask,test
+EXTRAS := notebooks,dask,test,docs
 
 $(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -49,7 +49,25 @@ lock:  ## refresh requirements/lock.txt: pyproject's ranges installed in a throw
 	  $(LOCK_VENV)/bin/python -m pip freeze --exclude-editable; } > $(LOCK).tmp
 	mv $(LOCK).tmp $(LOCK)
 	rm -rf $(LOCK_VENV)
-	@echo "$(LOCK) refreshed; make install installs it"
+	$(MAKE) --no-print-directory environment.yml
+	@echo "$(LOCK) and environment.yml refreshed; make install installs the lock"
+
+# conda / Binder: the lock's pins written out one by one. Binder (repo2docker) builds the
+# environment in a layer of its own, reused across pushes, only when environment.yml
+# names no local file (no -r, no -e .): so no "-r requirements/lock.txt" here.
+environment.yml: $(LOCK)
+	{ echo "# conda / Binder: made from $(LOCK) by make environment.yml (make lock runs it); do"; \
+	  echo "# not edit by hand. The same exact versions make install installs; lgc itself is"; \
+	  echo "# installed by postBuild (pip install --no-deps -e .), so a push reuses this layer."; \
+	  echo "name: lgc"; \
+	  echo "channels:"; \
+	  echo "  - conda-forge"; \
+	  echo "dependencies:"; \
+	  sed -n 's/^# python: \([0-9.]*\).*/  - python=\1/p' $(LOCK); \
+	  echo "  - pip"; \
+	  echo "  - pip:"; \
+	  grep -v -e '^#' -e '^$$' $(LOCK) | sed 's/^/      - /'; } > $@.tmp
+	mv $@.tmp $@
 
 test: install  ## run the test suite
 	$(BIN)/python -m pytest
@@ -90,6 +108,32 @@ $(APP): app/classroom.py | $(VENV)/.installed
 app: install $(APP)  ## serve the classroom explorer as a Voila page (APP_IP, APP_PORT)
 	$(BIN)/voila $(APP) --no-browser --Voila.ip=$(APP_IP) --port=$(APP_PORT)
 
+# The website: docs/ (Sphinx + MyST; docs/conf.py) and the notebooks executed with papermill
+# at DOCS_PRESET, staged together in build/docs-src and built into build/docs. Any Sphinx
+# warning (a broken link, reference, image or toctree entry) fails the build.
+DOCS_PRESET ?= tiny
+DOCS_NB     := build/docs-nb/$(DOCS_PRESET)
+DOCS_SRC    := build/docs-src
+DOCS_OUT    := build/docs
+DOCS_RUNS   := $(patsubst notebooks/%.py,$(DOCS_NB)/%.ipynb,$(NOTEBOOKS))
+
+# A notebook reruns when it or lgc changes; samples stay cached in results/<preset>/. Paths
+# are given relative to notebooks/ (papermill's --cwd), as the site shows them.
+$(DOCS_NB)/%.ipynb: notebooks/%.py $(wildcard lgc/*.py) | $(VENV)/.installed
+	@mkdir -p $(DOCS_NB)/figures
+	@echo "== $* ($(DOCS_PRESET))"
+	$(BIN)/jupytext --quiet --to ipynb --set-kernel python3 -o - $< \
+	| $(BIN)/papermill - $@ --cwd notebooks --no-progress-bar -p preset $(DOCS_PRESET) \
+	    -p workers $(WORKERS) -p results ../results -p figures ../$(DOCS_NB)/figures
+
+docs: install $(DOCS_RUNS)  ## build the website into build/docs (notebooks run at DOCS_PRESET=tiny)
+	rm -rf $(DOCS_SRC)
+	mkdir -p $(DOCS_SRC)/notebooks
+	cp -r docs/. $(DOCS_SRC)/
+	cp $(DOCS_RUNS) $(DOCS_SRC)/notebooks/
+	$(BIN)/sphinx-build -q -W --keep-going -b html $(DOCS_SRC) $(DOCS_OUT)
+	@echo "website: $(DOCS_OUT)/index.html"
+
 bench: install  ## print speed benchmarks (ms per walk-step)
 	$(BIN)/python benchmarks/walk_step.py
 
@@ -103,4 +147,4 @@ gpu-kit:  ## prepare .gpu/ for benchmarks/gpu.sh on a lent GPU machine (data fil
 clean:  ## remove results and the virtual environment
 	rm -rf results $(VENV)
 
-.PHONY: help install lock test paper notebooks lab app bench clean
+.PHONY: help install lock test paper notebooks lab app docs bench clean

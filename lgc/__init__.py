@@ -18,7 +18,7 @@ from .experiment import SampleConfig, run_sample, run_samples
 from .network import Architecture, accuracy, forward, loss, loss_grad, loss_hessian
 from .paper import paper_tables, paper_value
 from .problems import PROBLEMS, Problem, download_all, fetch, load_problem
-from .report import basins_table, summarise_sample
+from .report import samples_table, summarise_sample
 from .store import Sample
 from .walks import WalkSettings, progressive_gradient_walk, step_size
 
@@ -26,9 +26,10 @@ logging.getLogger("lgc").addHandler(logging.NullHandler())
 
 __all__ = [
     "__version__", "Architecture", "Basins", "CURVATURES", "PROBLEMS", "Problem", "Sample",
-    "SampleConfig", "WalkSettings", "accuracy", "basin_summary", "basins_table", "classify",
+    "SampleConfig", "WalkSettings", "accuracy", "basin_summary", "classify",
     "curvature", "download_all", "ewma", "fetch", "forward", "load_problem", "loss",
     "loss_grad", "loss_hessian", "moving_std", "paper_tables", "paper_value",
     "progressive_gradient_walk", "run_sample", "run_samples", "simulated_walk", "spectrum",
-    "stagnation", "stagnation_table", "stagnation_trace", "step_size", "summarise_sample",
+    "samples_table", "stagnation", "stagnation_table", "stagnation_trace", "step_size",
+    "summarise_sample",
 ]

@@ -59,6 +59,7 @@ SECTIONS = ("general", "method", *PROBLEMS, "conclusions")
 LOW_GRAD = 0.05   # low gradient: <= LOW_GRAD x the setting's 99th-percentile gradient norm
 GAP = 0.05        # attractor clusters split where sorted Et jumps > GAP x Et range
 LOW_ET = 0.25     # "near the minimum": the lowest LOW_ET of a setting's Et
+CONVEX_SHARE = 0.5  # a convex attractor: at least this share of its classified points convex
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,7 @@ def _levels(att) -> str:
 
 
 def convex_attractors(att) -> list[dict]:
-    return [a for a in att if a["classified"] and a["convex"] >= 0.5]
+    return [a for a in att if a["classified"] and a["convex"] >= CONVEX_SHARE]
 
 
 def shares(f: pd.DataFrame) -> dict:
@@ -581,7 +582,8 @@ def x13(run, test):
 def x14(run, test):
     s = {loss: shares(_frame(run, "xor", loss, "macro", 1, test))["singular"]
          for loss in ("sse", "ce")}
-    return _loss_grade(s, lambda v: 0 < v <= 0.2, lambda v: f"singular share {v:.3f}")
+    return _loss_grade(s, lambda v: 0 < v <= 0.2, lambda v: f"singular share {v:.3f} "
+                       f"(a few: 0 < share <= 0.2)")
 
 
 def _walk_visits(f, att):
@@ -611,7 +613,8 @@ def x16(run):
         parts.append(f"{loss.upper()}: {on} of {n} walks stop at the worst attractor "
                      f"(Et {att[-1]['level']:.3g}) and then move to a lower one")
     return (HOLDS if ok == 2 else PART if ok else FAILS), "; ".join(parts) + \
-        " (whether the minima are joined by trajectories is not judged)"
+        " (a loss counts when more than half of its walks do; whether the minima are " \
+        "joined by trajectories is not judged)"
 
 
 def x17(run):
@@ -620,8 +623,9 @@ def x17(run):
     mac = {L: _cell(m, "Et", "nstag", L, 1, "macro") for L in ("SSE", "CE")}
     ok = sum(mic[L] <= 2.2 for L in mic) + sum(mac[L] < mic[L] for L in mic)
     return _grade(ok, 4), ("Et nstag r=1 micro " + ", ".join(f"{k} {v:.3g}" for k, v in mic.items())
-                           + " (paper 1.89, 2.04); macro "
-                           + ", ".join(f"{k} {v:.3g}" for k, v in mac.items()))
+                           + " (paper 1.89, 2.04; about two: <= 2.2); macro "
+                           + ", ".join(f"{k} {v:.3g}" for k, v in mac.items())
+                           + " (fewer than micro)")
 
 
 def _skip_share(run, p, loss, g, r):
@@ -731,7 +735,8 @@ def x27(run):
 
 def x28(run, test):
     s = {L: shares(_frame(run, "xor", L, "macro", 10, test))["saddle"] for L in ("sse", "ce")}
-    return _loss_grade(s, lambda v: v >= 0.3, lambda v: f"saddle share {v:.2f}")
+    return _loss_grade(s, lambda v: v >= 0.3, lambda v: f"saddle share {v:.2f} "
+                       f"(prevalent: >= 0.3)")
 
 
 # Iris ---------------------------------------------------------------------
@@ -764,7 +769,8 @@ def i33(run):
     ok = sum(abs(x - 1) <= 0.1 for x in mic) + sum(x == 1 and s == 0 for x, s in mac)
     return _grade(ok, 4), (f"Et nstag r=1 micro SSE {mic[0]:.3g}, CE {mic[1]:.3g}; macro "
                            f"SSE {mac[0][0]:.3g} (std {mac[0][1]:.3g}), CE {mac[1][0]:.3g} "
-                           f"(std {mac[1][1]:.3g})")
+                           f"(std {mac[1][1]:.3g}) (one basin: micro within 0.1 of 1, "
+                           f"macro exactly 1 with std 0)")
 
 
 def i34(run, test):
@@ -794,7 +800,8 @@ def i37(run):
                    for g in ("micro", "macro") for r in (1, 10)])
     ratio = float(f.Eg.median() / max(f.Et.median(), 1e-300))
     v = HOLDS if ratio >= 10 else PART if ratio >= 3 else FAILS
-    return v, f"CE, lowest tenth of Et: median Eg / median Et = {ratio:.3g}"
+    return v, (f"CE, lowest tenth of Et: median Eg / median Et = {ratio:.3g} (holds from "
+               f"10, in part from 3)")
 
 
 def overfit_problem(p):
@@ -825,6 +832,9 @@ def i40(run):
 
 # Diabetes -------------------------------------------------------------------
 
+_ARCH = "rises then falls: peak between 5% and 95% of the walk and above 1.1 x its start"
+
+
 def arch_share(f):
     """Share of walks whose gradient peaks inside the walk, above 1.1 x its start."""
     n = ok = 0
@@ -840,14 +850,16 @@ def d43(run):
     s = {g: arch_share(_frame(run, "diabetes", "sse", g, 1)) for g in ("micro", "macro")}
     ok = sum(v > 0.5 for v in s.values())
     return _grade(ok, 2), ("SSE r=1: share of walks whose gradient rises, then falls: "
-                           + ", ".join(f"{g} {v:.2f}" for g, v in s.items()))
+                           + ", ".join(f"{g} {v:.2f}" for g, v in s.items())
+                           + f" ({_ARCH}; holds above 0.5)")
 
 
 def d44(run):
     s = {g: arch_share(_frame(run, "diabetes", "ce", g, 1)) for g in ("micro", "macro")}
     ok = sum(v <= 0.5 for v in s.values())
     return _grade(ok, 2), ("CE r=1: share of walks whose gradient rises, then falls: "
-                           + ", ".join(f"{g} {v:.2f}" for g, v in s.items()))
+                           + ", ".join(f"{g} {v:.2f}" for g, v in s.items())
+                           + f" ({_ARCH}; holds at 0.5 or below)")
 
 
 def d45(run):
@@ -879,8 +891,9 @@ def d48(run):
     s_et = _cell(m, "Et", "nstag", "SSE", 1, "micro", "ours_std")
     s_eg = _cell(m, "Eg", "nstag", "SSE", 1, "micro", "ours_std")
     ok = (one * 2 > len(et)) + (s_eg > s_et)
-    return _grade(ok, 2), (f"Et nstag <= 1.5 in {one} of {len(et)} cells; SSE r=1 micro "
-                           f"nstag std: Et {s_et:.3g}, Eg {s_eg:.3g}")
+    return _grade(ok, 2), (f"Et nstag <= 1.5 in {one} of {len(et)} cells (holds for more "
+                           f"than half); SSE r=1 micro nstag std: Et {s_et:.3g}, "
+                           f"Eg {s_eg:.3g}")
 
 
 def gen_worsens(p, ranges=(1, 10), losses=("sse", "ce")):
@@ -931,7 +944,7 @@ def gl54(run):
         f = f[f.Et > f.Et.quantile(0.1)]
         s[L] = float(np.corrcoef(f.Et, f.grad_norm)[0, 1])
     v, ev = _loss_grade(s, lambda v: v >= 0.8, lambda v: f"Pearson(Et, gradient) above "
-                        f"the lowest tenth {v:+.2f}")
+                        f"the lowest tenth {v:+.2f} (linear: >= 0.8)")
     return v, ev + " (one major attractor: see claim 56)"
 
 
@@ -979,7 +992,8 @@ def gl59(run, test):
     flat = [a for a in sse if a["singular"] >= 0.5]
     ok = (len(flat) >= 2) + (len(ce) == 1)
     return _grade(ok, 2), (f"SSE r=10 micro: {len(sse)} attractors, {len(flat)} mostly "
-                           f"singular; CE: {len(ce)} attractors (two paths not judged)")
+                           f"singular (singular share >= 0.5; holds from 2); CE: {len(ce)} "
+                           f"attractors (two paths not judged)")
 
 
 def gl60(run):
@@ -993,7 +1007,8 @@ def gl61(run):
     f = _frame(run, "glass", "sse", "micro", 10)
     at = float((f.Et <= f.Et.loc[f.Eg.idxmin()]).mean())
     return (HOLDS if at <= 0.1 else FAILS), (f"SSE r=10 micro: the point of least Eg lies at "
-                                             f"the {100 * at:.0f}th percentile of Et")
+                                             f"the {100 * at:.0f}th percentile of Et (holds "
+                                             f"at the 10th or below)")
 
 
 def gl62(run):
@@ -1006,7 +1021,8 @@ def gl62(run):
     alike = (c.who == "tie").sum() * 2 > len(c)
     poor = all(ct[L] - cg[L] > 0.1 for L in cg)
     return _grade(alike + poor, 2), (_pairs_text(c, "Cg") + "; mean Ct / Cg: " + ", ".join(
-        f"{L} {ct[L]:.3f} / {cg[L]:.3f}" for L in cg) + " (poor: gap > 0.1)")
+        f"{L} {ct[L]:.3f} / {cg[L]:.3f}" for L in cg) + " (alike: ties in more than half "
+        "the settings; poor: gap > 0.1)")
 
 
 # Cancer ---------------------------------------------------------------------
@@ -1024,7 +1040,7 @@ def linear(p, loss, r=1, lim=0.9):
         s = {g: float(np.corrcoef(*_frame(run, p, loss, g, r)[["Et", "grad_norm"]]
                                   .to_numpy().T)[0, 1]) for g in ("micro", "macro")}
         return _loss_grade(s, lambda v: v >= lim, lambda v: f"{loss.upper()} r={r} "
-                           f"Pearson(Et, gradient) {v:+.2f}")
+                           f"Pearson(Et, gradient) {v:+.2f} (linear: >= {lim:g})")
     return fn
 
 
@@ -1041,7 +1057,8 @@ def ca70(run):
     m = run.main("cancer")
     et, eg = (_cell(m, s, "nstag", "CE", 10, "micro") for s in ("Et", "Eg"))
     return (HOLDS if eg > et + 1 else FAILS), (f"CE r=10 micro nstag: Et {et:.3g}, Eg {eg:.3g} "
-                                               f"(paper Eg 4.14)")
+                                               f"(paper Eg 4.14; holds when Eg exceeds Et "
+                                               f"by more than 1)")
 
 
 def ca71(run):
@@ -1114,7 +1131,7 @@ def mn81(run):
     n = m[(m["sample"] == "Et") & (m.metric == "nstag")]
     ok = int((n.ours_mean <= 1.5).sum())
     return (HOLDS if ok * 2 > len(n) else PART if ok else FAILS), (
-        f"Et nstag <= 1.5 in {ok} of {len(n)} cells")
+        f"Et nstag <= 1.5 in {ok} of {len(n)} cells (holds for more than half)")
 
 
 def mn82(run):
@@ -1126,7 +1143,8 @@ def mn82(run):
 def mn83(run):
     s = {L: np.median([_corr(run, "mnist", L, g, r, "Et", "Eg") for g in ("micro", "macro")
                        for r in (1, 10)]) for L in ("sse", "ce")}
-    return _loss_grade(s, lambda v: v > 0.5, lambda v: f"median Spearman(Et, Eg) {v:+.2f}")
+    return _loss_grade(s, lambda v: v > 0.5, lambda v: f"median Spearman(Et, Eg) {v:+.2f} "
+                       f"(holds above 0.5)")
 
 
 def mn85(run):
@@ -1136,13 +1154,15 @@ def mn85(run):
           for L in ("SSE", "CE")}
     ok = (majority(c) == HOLDS) + (abs(cg["SSE"] - cg["CE"]) < 0.05)
     return _grade(ok, 2), (_pairs_text(c, "gap Ct-Cg") + f"; mean Cg SSE {cg['SSE']:.3f}, "
-                           f"CE {cg['CE']:.3f}")
+                           f"CE {cg['CE']:.3f} (alike: within 0.05)")
 
 
 def mn86(run):
     s = {L: _corr(run, "mnist", L, "micro", 10) for L in ("sse", "ce")}
     ok = (s["sse"] < s["ce"] - 0.2) + (s["ce"] > 0.5)
-    return _grade(ok, 2), f"r=10 micro Spearman(Et, gradient): SSE {s['sse']:+.2f}, CE {s['ce']:+.2f}"
+    return _grade(ok, 2), (f"r=10 micro Spearman(Et, gradient): SSE {s['sse']:+.2f}, CE "
+                           f"{s['ce']:+.2f} (holds when SSE is 0.2 or more below CE and CE "
+                           f"above 0.5)")
 
 
 # Conclusions ------------------------------------------------------------------
@@ -1161,7 +1181,8 @@ def c90(run):
     ok = sum(v >= 0.5 for v in main.values())
     return (HOLDS if ok * 2 > len(main) else PART if ok else FAILS), (
         "share of low-gradient points in the largest attractor, r=1 micro: "
-        + ", ".join(f"{p} {v:.2f}" for p, v in main.items()))
+        + ", ".join(f"{p} {v:.2f}" for p, v in main.items())
+        + " (one main attractor: >= 0.5; holds on more than half the problems)")
 
 
 def c91(run):
@@ -1228,7 +1249,8 @@ def c95(run):
     ok = sum(v >= 0.95 for v in best.values())
     return (HOLDS if ok * 2 > len(best) else PART if ok else FAILS), (
         "best last-step training accuracy Ct over settings: "
-        + ", ".join(f"{p} {v:.3f}" for p, v in best.items()) + " (test side: see B tables)")
+        + ", ".join(f"{p} {v:.3f}" for p, v in best.items()) + " (high: >= 0.95 on more "
+        "than half the problems; test side: see B tables)")
 
 
 # ------------------------------------------------------------- the registry
@@ -1501,7 +1523,14 @@ def summary_lines(claims: list[dict]) -> list[str]:
     lines = ["## The paper's claims, judged", "",
              f"{len(df)} numbered claims, each judged from this run by `lgc.claims` "
              "(measures and thresholds in its module documentation; `claims.json` holds "
-             "the evidence).", "", "| verdict | claims |", "|---|---|"]
+             "the evidence). Thresholds shared by many claims: a point has a *low "
+             f"gradient* at <= {LOW_GRAD:g} x its setting's 99th-percentile gradient norm; "
+             f"low-gradient points form separate *attractors* where their sorted Et jumps "
+             f"by more than {GAP:g} x the Et range; *near the minimum* is the lowest "
+             f"{LOW_ET:g} of a setting's Et; an attractor needs points of 2 walks (1 "
+             f"when the setting has fewer than 5) and is *convex* when at least "
+             f"{CONVEX_SHARE:g} of its classified points are. Each claim's own thresholds "
+             "are in its evidence.", "", "| verdict | claims |", "|---|---|"]
     lines += [f"| {v} | {int((df.verdict == v).sum())} |" for v in VERDICTS]
     lines += ["", "| section | " + " | ".join(VERDICTS) + " |",
               "|---|" + "---|" * len(VERDICTS)]

@@ -73,14 +73,32 @@ def _problem(text):
     return name
 
 
+class _Help(argparse.RawDescriptionHelpFormatter):
+    """Examples kept as written; each option's default shown where its help does not
+    already say it (no default for flags and options without one)."""
+
+    def _get_help_string(self, action):
+        help = action.help or ""
+        if (action.default is not None and action.default is not False
+                and action.default != argparse.SUPPRESS and action.option_strings
+                and "default" not in help):
+            help += " (default: %(default)s)"
+        return help
+
+
+def _examples(*lines):
+    return "examples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="lgc", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="lgc", description=__doc__.splitlines()[0], formatter_class=_Help,
+                     epilog=_examples("lgc problems", "lgc run --help",
+                                      "lgc reproduce --problem xor --preset tiny"))
     parser.add_argument("--version", action="version", version=f"lgc {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser(
-        "run", help="run one sample of progressive gradient walks",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "run", help="run one sample of progressive gradient walks", formatter_class=_Help,
         epilog="examples:\n"
                "  lgc run --problem iris --loss ce --range 1 --granularity micro --out results/demo\n"
                "  lgc run --problem heart --loss sse --range 10 --granularity macro --walks 50 \\\n"
@@ -131,31 +149,50 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", required=True, type=_folder, help="results folder")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    basins = sub.add_parser("basins", help="nstag/lstag and accuracies of finished samples")
+    basins = sub.add_parser("basins", help="nstag/lstag and accuracies of finished samples",
+                            formatter_class=_Help,
+                            epilog=_examples("lgc basins results/demo",
+                                             "lgc basins results/quick   # every sample make paper ran"))
     basins.add_argument("folder", type=Path, help="results folder written by lgc run")
 
     fla = sub.add_parser("fla", help="FEM, M1, M2 (and G_avg/G_dev, FDC where they apply) "
-                                     "of finished samples; writes FOLDER/fla.csv")
+                                     "of finished samples; writes FOLDER/fla.csv",
+                         formatter_class=_Help,
+                         epilog=_examples("lgc fla results/demo",
+                                          "lgc fla results/quick   # every sample make paper ran"))
     fla.add_argument("folder", type=Path, help="results folder written by lgc run")
 
-    sub.add_parser("problems", help="list the benchmark problems and their dimensions")
+    sub.add_parser("problems", help="list the benchmark problems and their dimensions",
+                   formatter_class=_Help,
+                   epilog=_examples("lgc problems"))
 
     rep = sub.add_parser("reproduce", help="run one section of the paper at a preset and "
-                                           "print ours beside the paper")
-    rep.add_argument("--problem", required=True, type=_problem)
+                                           "print ours beside the paper",
+                         formatter_class=_Help,
+                         epilog=_examples("lgc reproduce --problem xor --preset tiny",
+                                          "lgc reproduce --problem iris --preset paper --workers 2",
+                                          "rerun to resume; samples are cached by config in "
+                                          "RESULTS/PRESET/"))
+    rep.add_argument("--problem", required=True, type=_problem,
+                     help=f"one of {', '.join(PROBLEMS)}")
     rep.add_argument("--preset", default="quick", help="tiny, quick, overnight or paper")
-    rep.add_argument("--results", type=Path, default=Path("results"))
-    rep.add_argument("--workers", type=_positive_int, default=min(os.cpu_count() or 1, 4))
+    rep.add_argument("--results", type=Path, default=Path("results"), help="results folder")
+    rep.add_argument("--workers", type=_positive_int, default=min(os.cpu_count() or 1, 4),
+                     help="worker processes (default: the cores, at most 4; here %(default)s)")
     rep.add_argument("--backend", choices=BACKENDS, default="numpy",
                      help="array library of every sample: numpy (default), or cupy on an "
                           "NVIDIA GPU (use --workers 1)")
 
     est = sub.add_parser("estimate", help="predict the wall time of a preset, per problem "
-                                          "and setting, from a short calibration run")
+                                          "and setting, from a short calibration run",
+                         formatter_class=_Help,
+                         epilog=_examples("lgc estimate --preset paper --problems iris,glass",
+                                          "lgc estimate --preset quick --workers 2"))
     est.add_argument("--preset", default="paper", help="tiny, quick, overnight or paper")
     est.add_argument("--problems", default=list(PROBLEMS), type=_problem_list,
                      help="comma-separated problems (default all)")
-    est.add_argument("--workers", type=_positive_int, default=min(os.cpu_count() or 1, 4))
+    est.add_argument("--workers", type=_positive_int, default=min(os.cpu_count() or 1, 4),
+                     help="worker processes (default: the cores, at most 4; here %(default)s)")
     est.add_argument("--backend", choices=BACKENDS, default="numpy",
                      help="array library the walks would run in (cupy: on a GPU, with "
                           "--workers 1)")
@@ -195,11 +232,11 @@ def _run_summary(sample) -> str:
 
 
 def _cmd_basins(args) -> int:
-    from .report import basins_table
+    from .report import samples_table
 
     if not args.folder.is_dir():
         raise FileNotFoundError(f"no results folder {args.folder}")
-    print(basins_table(args.folder).to_string(index=False))
+    print(samples_table(args.folder).to_string(index=False))
     return 0
 
 
@@ -218,8 +255,7 @@ def _cmd_reproduce(args) -> int:
     _, table = reproduce.section(args.problem, args.preset, args.results,
                                  workers=args.workers, backend=args.backend)
     print(reproduce.basins_table(table).to_string(index=False))
-    if args.problem in reproduce.APPENDIX_OF:
-        print(reproduce.accuracy_table(table).to_string(index=False))
+    print(reproduce.accuracy_table(table).to_string(index=False))
     return 0
 
 

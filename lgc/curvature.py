@@ -279,6 +279,44 @@ def structural_zeros(X, hidden: int, mode: str = "full") -> int:
     return hidden * (X.shape[1] - np.linalg.matrix_rank(X))
 
 
+def zero_input_weights(X, hidden: int):
+    """Flat indices of the input weights whose Hessian row and column are exactly zero.
+
+    An input that is 0 on every pattern the loss sees (a blank MNIST pixel)
+    multiplies its weights by 0 in every pre-activation, so the loss does not
+    depend on them at all: their gradient, Hessian row and Hessian column are
+    exactly zero, also in floating point. They are the simplest part of the
+    null space that :func:`structural_zeros` counts (which also holds any
+    linear dependence among the other inputs and the bias), and they are found
+    without a rank computation and removed by indexing, with no rounding.
+
+    Parameters
+    ----------
+    X : array (P, n_in)
+        The inputs the loss sees (MNIST: one walk's mini-batch).
+    hidden : int
+        Hidden units h; input i's weights are w[i h : (i + 1) h]
+        (W1 row-major, :func:`lgc.network.unpack`).
+
+    Returns
+    -------
+    int array (h * number of all-zero inputs,), ascending.
+
+    Examples
+    --------
+    >>> zero_input_weights(np.array([[0.0, 1.0, 0.0], [0.0, 2.0, 0.0]]), hidden=2)
+    array([0, 1, 4, 5])
+    """
+    X = np.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D (patterns, inputs) for one point's loss; "
+                         f"got shape {X.shape}")
+    if int(hidden) != hidden or hidden < 1:
+        raise ValueError(f"hidden must be a positive whole number; got {hidden!r}")
+    blank = np.flatnonzero(~X.any(axis=0))
+    return (blank[:, None] * hidden + np.arange(hidden)).ravel()
+
+
 def float32_dead_units(A, Z):
     """Networks with a sigmoid unit stuck at exactly 0 or 1 in float32 on every pattern.
 

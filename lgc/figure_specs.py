@@ -4,13 +4,15 @@
 which samples in which panel order, square-root axes, and the Et bounds of the
 Eg-coloured figures, with notes where we read the paper one way rather than
 another (docs/departures.md#d12-three-captions-name-the-wrong-range among them).
+How the panels are drawn beyond that (axes shared by the panels of one loss, a
+loss axis cut short of a few far points, with their count on the pane, the
+colours of Eg) is :mod:`lgc.plots`' choice, the same for every figure.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-def _range_label(r: float) -> str:
-    return f"[-{r:g}, {r:g}]"
+from .vocabulary import display, range_label
 
 
 @dataclass(frozen=True)
@@ -18,7 +20,9 @@ class Panel:
     """One panel of a paper figure: the sample it draws and how.
 
     ``et_max`` keeps only points with Et below it (Eg-coloured figures);
-    ``log_color`` colours Eg on a logarithmic scale.
+    ``log_color`` records that the paper coloured Eg on a logarithmic scale
+    (lgc draws every Eg panel by deciles of Eg unless asked for the paper's scales:
+    :func:`lgc.plots.lg_cloud_figure`'s ``colour_scale="paper"``).
     """
 
     loss: str
@@ -30,7 +34,7 @@ class Panel:
     @property
     def label(self) -> str:
         """E.g. "SSE, micro, [-1, 1], Et < 0.05", as the paper's sub-captions read."""
-        text = f"{self.loss.upper()}, {self.granularity}, {_range_label(self.init_range)}"
+        text = f"{self.loss.upper()}, {self.granularity}, {range_label(self.init_range)}"
         return text + (f", Et < {self.et_max:g}" if self.et_max is not None else "")
 
 
@@ -93,8 +97,6 @@ class FigureSpec:
         return f"{stem}-{self.problem}{r}-{what}.png"
 
 
-_NAMES = {"xor": "XOR", "iris": "Iris", "diabetes": "Diabetes", "glass": "Glass",
-          "cancer": "Cancer", "heart": "Heart", "mnist": "MNIST"}
 _BY_LOSS = (("sse", "micro"), ("ce", "micro"), ("sse", "macro"), ("ce", "macro"))
 _BY_STEP = (("sse", "micro"), ("sse", "macro"), ("ce", "micro"), ("ce", "macro"))
 _CAPTION_12 = ("The paper's caption says [-1, 1] but its panels are the [-10, 10] walks; "
@@ -102,16 +104,16 @@ _CAPTION_12 = ("The paper's caption says [-1, 1] but its panels are the [-10, 10
 
 
 def _clouds(n, problem, r, order=_BY_LOSS, notes="", sqrt_x=False):
-    name = _NAMES[problem]
+    name = display(problem)
     return FigureSpec(
         n, problem, r, "cloud", tuple(Panel(loss, g, r) for loss, g in order), sqrt_x,
-        f"{name}, walks started in {_range_label(r)}; SSE and CE losses, micro (1% of the "
+        f"{name}, walks started in {range_label(r)}; SSE and CE losses, micro (1% of the "
         f"range width) and macro (10%) steps, one pane per curvature class.", notes)
 
 
 def _eg(n, problem, panels, notes=""):
     ranges = {p.init_range for p in panels}
-    name = _NAMES[problem]
+    name = display(problem)
     return FigureSpec(
         n, problem, ranges.pop() if len(ranges) == 1 else None, "eg_cloud", tuple(panels),
         False, f"{name}, low-loss points coloured by their test loss Eg; only points under "
@@ -155,7 +157,9 @@ FIGURES = {f.number: f for f in (
     _eg(16, "cancer", [Panel("sse", "micro", 1.0, 0.05), Panel("ce", "micro", 1.0, 0.05, True),
                        Panel("sse", "micro", 10.0, 0.05), Panel("ce", "micro", 10.0, 0.1, True)],
         "Section 6.5: CE panels are coloured on a logarithmic scale, their Eg values "
-        "spanning orders of magnitude."),
+        "spanning orders of magnitude. We colour all Eg figures by deciles of Eg, which "
+        "orders skewed values as the log scale does (colour_scale='paper' draws the log "
+        "scale)."),
     _clouds(17, "heart", 1.0, _BY_STEP),
     _clouds(18, "heart", 10.0, _BY_STEP, notes=_CAPTION_12),
     _eg(19, "heart", [Panel("sse", "micro", 1.0, 0.2), Panel("ce", "micro", 1.0, 0.5)]),

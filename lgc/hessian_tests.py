@@ -544,6 +544,36 @@ def sweep_shares(sweep: pd.DataFrame, by=("problem", "init_range")) -> pd.DataFr
 
 # ------------------------------------------------ the paper's curvature statements
 
+#: How the paired figures name the two tests.
+TEST_WORDS = {DEFAULT_TEST: "full Hessian, d eps tolerance (lgc)",
+              AUTHORS_TEST: "diagonal blocks, float32 zero (authors)"}
+
+
+def paired_cells(points: pd.DataFrame, problem: str, init_range: float,
+                 granularity: str = "micro", tests=(DEFAULT_TEST, AUTHORS_TEST)) -> dict:
+    """The same points classified by each test, for :func:`lgc.plots.cloud_grid`.
+
+    One entry per loss and test, SSE first, the tests in the order given: a label
+    ("SSE, micro, [-10, 10]: full Hessian, ...") and the setting's points with
+    their ``curvature`` column set to that test's classes. Raises ValueError when
+    ``points`` holds no point of the setting.
+    """
+    setting = (points.problem == problem) & (points.init_range == init_range) & (
+        points.granularity == granularity)
+    if not setting.any():
+        raise ValueError(f"no points for {problem}, r = {init_range:g}, {granularity}; "
+                         f"the points hold problems {sorted(set(points.problem))}, ranges "
+                         f"{sorted(set(points.init_range))}")
+    cells = {}
+    for loss in ("sse", "ce"):
+        here = points[setting & (points.loss == loss)]
+        for test in tests:
+            label = (f"{loss.upper()}, {granularity}, [-{init_range:g}, {init_range:g}]: "
+                     f"{TEST_WORDS.get(test, test)}")
+            cells[label] = here.assign(curvature=here[test])
+    return cells
+
+
 def _share(points, test, cls, **where) -> float:
     here = points
     for column, value in where.items():

@@ -46,6 +46,14 @@ __all__ = ["paper_tables", "paper_value", "paper_table1", "LOSSES", "SAMPLES", "
 #: the losses as the paper's tables write them
 LOSSES = tuple(display(loss) for loss in vocabulary.LOSSES)
 SAMPLES = ("Et", "Eg", "Ct", "Cg", "walk")
+#: which table holds each problem's basins (Tables 3-9) and accuracies (Appendix B)
+BASIN_TABLE = {"xor": "3", "iris": "4", "diabetes": "5", "glass": "6", "cancer": "7",
+               "heart": "8", "mnist": "9"}
+ACCURACY_TABLE = {"iris": "B.10", "diabetes": "B.11", "glass": "B.12", "cancer": "B.13",
+                  "heart": "B.14", "mnist": "B.15"}
+#: Table 2: the dimension of each problem's weight space
+DIMENSIONS = {"xor": 9, "iris": 35, "diabetes": 81, "glass": 150, "cancer": 321,
+              "heart": 341, "mnist": 7960}
 METRICS = ("nstag", "lstag", "accuracy_last_step")
 _KEY = ["problem", "sample", "loss", "init_range", "granularity", "metric"]
 

@@ -15,6 +15,14 @@ singular; NaN where the curvature was not computed, as for MNIST).
 The l-g cloud (Section 4.2) puts the loss on the x-axis and the gradient norm
 on the y-axis, one pane per curvature class with a fixed colour per class.
 :data:`FIGURES` says, for each of the paper's 22 figures, what it shows.
+
+So that a reader can trust what a pane shows and what it does not: both axes
+start a little below zero (points at zero loss or gradient are drawn whole, not
+under the spines); a loss axis stretched by a few far points is cut, and each
+pane says how many of its points lie beyond (:func:`cloud_limits`); the panels
+of one loss in a figure share their limits; a class without points says "no
+points", and a pane with no point at all has no axes and no colour bar; the Eg
+colours are deciles, with a bar that says so.
 """
 from __future__ import annotations
 
@@ -24,11 +32,11 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from matplotlib.colors import LogNorm, Normalize
+from matplotlib.colors import BoundaryNorm, LogNorm, Normalize
 from matplotlib import figure as _figure
 from matplotlib.patches import Patch
 
-from .basins import stagnation_trace
+from .basins import MIN_RUN, stagnation_trace
 from .curvature import CURVATURES
 from .figure_specs import FIGURES, FigureSpec, Panel, figure_filename
 
@@ -118,15 +126,104 @@ def _new_axes(fig, n_panes: int, ncols: int):
 
 
 def _sqrt_scale(ax) -> None:
-    """Square-root x-axis (the paper's Figure 4); losses are never negative."""
-    ax.set_xscale("function", functions=(lambda x: np.sqrt(np.clip(x, 0, None)),
-                                         lambda y: np.square(y)))
+    """Square-root x-axis (the paper's Figure 4). Odd-symmetric, sign(x) sqrt(|x|),
+    so the small margin left of zero (see :func:`cloud_limits`) exists on it too;
+    losses themselves are never negative."""
+    ax.set_xscale("function", functions=(lambda x: np.sign(x) * np.sqrt(np.abs(x)),
+                                         lambda y: np.sign(y) * np.square(y)))
+
+
+#: When the farthest loss lies beyond CLIP_FACTOR times the CLIP_QUANTILE of the
+#: losses, the loss axis ends at that quantile and each pane counts what lies beyond.
+#: A few high-loss start points (CE at r = 10 reaches Et = 9 to 26 while 99% of the
+#: points lie below 1 to 8) would otherwise squeeze the clusters the paper describes
+#: into the first tenth of the axis. The paper draws such an axis on a square-root
+#: scale only in Figure 4; elsewhere its axes are linear, so we keep them linear and
+#: cut them, saying how many points are cut.
+CLIP_QUANTILE, CLIP_FACTOR = 0.99, 3.0
+#: Share of each axis' span left beyond the data on both sides. Points at exactly
+#: zero loss or zero gradient (the stationary points the clouds are for) would sit
+#: on the axes' spines, half clipped and hidden under them; a margin on the low side
+#: too keeps them in view while the axes stay linear, as the paper draws them (a
+#: symlog axis would show zero as well, but would bend the clusters the paper reads).
+MARGIN = 0.04
+
+
+class Limits(NamedTuple):
+    """Axis limits of an l-g cloud and the loss beyond which points are cut."""
+
+    x: tuple
+    y: tuple
+    x_cut: float  # points with a loss above it lie outside the pane (inf: none)
+
+
+def cloud_limits(x, y, sqrt_x: bool = False) -> Limits:
+    """Limits that show every point but a few far high-loss ones, with zero in view.
+
+    ``x`` (loss) and ``y`` (gradient norm) are every point the limits are for (all
+    panes, and all panels that share them). The loss axis ends at the
+    CLIP_QUANTILE of x when the largest x lies beyond CLIP_FACTOR times it (never on
+    a square-root axis, which is there to bring those points in); the gradient axis
+    then covers the points that are left. Both axes start a MARGIN below zero.
+    """
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y = x[ok], y[ok]
+    if not x.size:
+        return Limits((-MARGIN, 1 + MARGIN), (-MARGIN, 1 + MARGIN), np.inf)
+    x_hi, cut = float(x.max()), np.inf
+    q = float(np.quantile(x, CLIP_QUANTILE))
+    if not sqrt_x and x_hi > CLIP_FACTOR * q and q > 0:
+        x_hi = cut = q
+    y_hi = float(y[x <= x_hi].max())
+    return Limits(_padded(min(x.min(), 0.0), x_hi, sqrt_x), _padded(min(y.min(), 0.0), y_hi),
+                  cut)
+
+
+def _padded(lo: float, hi: float, sqrt_x: bool = False) -> tuple:
+    """(lo, hi) widened by MARGIN of the span each way (measured in sqrt units on a
+    square-root axis, so the margin looks the same)."""
+    if sqrt_x:
+        span = np.sqrt(hi) - np.sqrt(max(lo, 0.0)) or 1.0
+        pad = MARGIN * span
+        return (-pad ** 2, (np.sqrt(hi) + pad) ** 2)
+    pad = MARGIN * (hi - lo or 1.0)
+    return (lo - pad, hi + pad)
+
+
+def _colour_norm(colour, scale: str):
+    """The colour scale over ``colour`` (every value it is for).
+
+    "deciles" (the default of the Eg figures): ten colours, each holding a tenth of
+    the points, bounded by the deciles of Eg. Eg is skewed (a few points generalise
+    far worse than the rest): on a linear scale they take the bright end and leave
+    the rest one dark colour, hiding e.g. that Glass' lowest-Et CE points have the
+    highest Eg (overfitting). Deciles show any such ordering whatever the skew; the
+    colour bar still reads in Eg. "linear" and "log" (positive values) span
+    [min, max].
+    """
+    if scale not in COLOUR_SCALES:
+        raise ValueError(f"colour scale must be one of {COLOUR_SCALES}; got {scale!r}")
+    finite = colour[np.isfinite(colour) & ((colour > 0) if scale == "log" else True)]
+    if not finite.size:
+        return None
+    lo, hi = finite.min(), finite.max()
+    if scale == "log":
+        return LogNorm(lo, hi)
+    edges = np.unique(np.quantile(finite, np.linspace(0, 1, 11)))
+    if scale == "linear" or edges.size < 3:
+        return Normalize(lo, hi if hi > lo else lo + 1)
+    return BoundaryNorm(edges, 256)
+
+
+COLOUR_SCALES = ("deciles", "linear", "log")
 
 
 def lg_cloud(frame: pd.DataFrame, ax_row=None, loss: str = "Et", sqrt_x: bool = False,
              color_by: str | None = None, thresholds=None, max_points: int | None = 200_000,
              seed: int = 0, title: str | None = None, log_color: bool = False,
-             ncols: int = 2, unclassified: str = "drop") -> Cloud:
+             ncols: int = 2, unclassified: str = "drop", limits: Limits | None = None,
+             colour_scale: str | None = None) -> Cloud:
     """Draw the loss-gradient cloud of one sample, one pane per curvature class.
 
     Parameters
@@ -154,13 +251,21 @@ def lg_cloud(frame: pd.DataFrame, ax_row=None, loss: str = "Et", sqrt_x: bool = 
     title : str, optional
         Title over the panes (a figure or sub-figure title).
     log_color : bool
-        Logarithmic colour scale (the paper's Figure 16, CE panels).
+        Logarithmic colour scale (the paper's Figure 16, CE panels); the same as
+        ``colour_scale="log"``.
     ncols : int
         Panes per row when the panes are made here.
     unclassified : "drop" or "pane"
         What to do with points that have no curvature when others have one (a
         sample that classified only every k-th step): leave them out and say how
         many under the panes, or draw them in a fifth, grey "not computed" pane.
+    limits : Limits, optional
+        Axis limits (e.g. shared with other clouds, :func:`cloud_limits`); by
+        default this cloud's own. Points beyond ``limits.x_cut`` are counted on
+        their pane ("k beyond").
+    colour_scale : "deciles", "linear" or "log", optional
+        How ``color_by`` maps to colours (see :func:`_colour_norm`); by default
+        "log" with ``log_color``, else "linear".
 
     Returns
     -------
@@ -168,18 +273,22 @@ def lg_cloud(frame: pd.DataFrame, ax_row=None, loss: str = "Et", sqrt_x: bool = 
         The panes and the number of points per pane, counted and drawn.
 
     When no point has a curvature (MNIST, as in the paper) a single pane,
-    "curvature not computed", holds them all.
+    "curvature not computed", holds them all. A class without points says "no
+    points" in its pane; when no point is left at all (a bound none meets) the
+    pane says so with no axes and no colour bar.
     """
     if not isinstance(thresholds, (dict, type(None))):
         thresholds = {loss: float(thresholds)}
+    scale = colour_scale or ("log" if log_color else "linear")
     data, codes, dropped = _classified(_select(frame, thresholds), unclassified)
     panes = _panes(codes)
     holder, axes, per_row = _pane_axes(ax_row, panes, ncols)
     x_all, y_all = data[loss].to_numpy(float), data["grad_norm"].to_numpy(float)  # (N,)
+    limits = limits or cloud_limits(x_all, y_all, sqrt_x)
     keep = _subsample(len(data), max_points, seed)  # (n,)
     x, y, shown_codes = x_all[keep], y_all[keep], codes[keep]
-    colour = data[color_by].to_numpy(float)[keep] if color_by is not None else None
-    norm = _colour_norm(colour, log_color)
+    colour = data[color_by].to_numpy(float) if color_by is not None else None
+    norm = _colour_norm(colour, scale) if colour is not None else None
     counts, shown, mappable = {}, {}, None
     for ax, name in zip(axes, panes):
         code = CURVATURES.index(name) if name in CURVATURES else -1
@@ -189,27 +298,36 @@ def lg_cloud(frame: pd.DataFrame, ax_row=None, loss: str = "Et", sqrt_x: bool = 
         if colour is None:
             ax.scatter(x[here], y[here], color=CLASS_COLOURS.get(name, _GREY), **style)
         else:
-            mappable = ax.scatter(x[here], y[here], c=colour[here], cmap="viridis", norm=norm,
-                                  **style)
+            mappable = ax.scatter(x[here], y[here], c=colour[keep][here], cmap="viridis",
+                                  norm=norm, **style)
         label = "curvature not computed" if panes == [NOT_COMPUTED] else name
         count = (f"{shown[name]:,} shown of {counts[name]:,}" if shown[name] < counts[name]
                  else f"N = {counts[name]:,}")
         ax.set_title(f"{label}\n{count}", fontsize=9, color=CLASS_COLOURS.get(name, "k"))
         if sqrt_x:
             _sqrt_scale(ax)
+        ax.set_xlim(*limits.x)
+        ax.set_ylim(*limits.y)
         ax.tick_params(labelsize=7)
-    _label_axes(axes, len(panes), per_row, x_all, y_all,
+        if counts[name] == 0 and not data.empty:
+            _note(ax, "no points")
+        beyond = int((x_all[codes == code] > limits.x_cut).sum())
+        if beyond:
+            ax.text(0.98, 0.97, f"{beyond:,} beyond {loss} = {limits.x_cut:.3g} \u2192",
+                    transform=ax.transAxes, ha="right", va="top", fontsize=7, label="beyond",
+                    bbox=dict(facecolor="white", edgecolor="none", alpha=0.8, pad=1))
+    _label_axes(axes, len(panes), per_row,
                 _LABELS.get(loss, loss) + (" (square-root scale)" if sqrt_x else ""))
-    if mappable is not None:
-        _colour_bar(holder, axes, mappable, color_by + (" (log scale)" if log_color else ""))
+    if data.empty:
+        _say_empty(axes, frame, thresholds)
+    elif mappable is not None:
+        _colour_bar(holder, axes, mappable, color_by)
     if title:
         holder.suptitle(title, fontsize=10)
     if dropped:
         holder.supxlabel(f"{dropped:,} of {dropped + len(data):,} points have no curvature "
                          f"and are not drawn", fontsize=7, color=_GREY)
-    if thresholds and data.empty:
-        _say_none_below(axes[0], frame, thresholds)
-    return Cloud(tuple(axes), counts, shown, mappable, dropped)
+    return Cloud(tuple(axes), counts, shown, mappable if not data.empty else None, dropped)
 
 
 def _classified(data: pd.DataFrame, unclassified: str):
@@ -238,19 +356,8 @@ def _pane_axes(ax_row, panes: list, ncols: int):
     return axes[0].figure, axes, len(axes)
 
 
-def _colour_norm(colour, log_color: bool):
-    """The colour scale over the drawn values (positive ones on a log scale)."""
-    if colour is None:
-        return None
-    finite = colour[np.isfinite(colour) & ((colour > 0) if log_color else True)]
-    lo, hi = (finite.min(), finite.max()) if finite.size else (1e-3, 1.0)
-    return LogNorm(lo, hi) if log_color else Normalize(lo, hi)
-
-
-def _label_axes(axes, n_panes: int, per_row: int, x_all, y_all, xlabel: str) -> None:
-    """Common limits; x labels under the bottom panes, y labels on the left ones."""
-    for ax in axes:
-        _set_limits(ax, x_all, y_all)
+def _label_axes(axes, n_panes: int, per_row: int, xlabel: str) -> None:
+    """x labels under the bottom panes, y labels on the left ones."""
     for i, ax in enumerate(axes):
         if i + per_row >= n_panes:  # nothing drawn below this pane
             ax.set_xlabel(xlabel, fontsize=8)
@@ -259,36 +366,58 @@ def _label_axes(axes, n_panes: int, per_row: int, x_all, y_all, xlabel: str) -> 
             ax.set_ylabel("gradient norm", fontsize=8)
 
 
-def _colour_bar(holder, axes, mappable, label: str) -> None:
-    bar = holder.colorbar(mappable, ax=axes, shrink=0.8)
-    bar.set_label(label, fontsize=8)
+def _colour_bar(holder, axes, mappable, column: str) -> None:
+    """A colour bar that says what the colour is and which way it goes."""
+    norm = mappable.norm
+    deciles = isinstance(norm, BoundaryNorm)
+    words = ("each colour a tenth of the points" if deciles else
+             "log scale" if isinstance(norm, LogNorm) else "linear scale")
+    bar = holder.colorbar(mappable, ax=axes, shrink=0.8,
+                          spacing="uniform" if deciles else "proportional")
+    if deciles:  # the decile edges, as Eg values, with digits enough to tell them apart
+        bar.set_ticks(norm.boundaries, labels=_distinct_labels(norm.boundaries))
+    name = _LABELS.get(column, column)
+    bar.set_label(f"{name} ({words});\nbrighter: higher {column}", fontsize=8)
     bar.solids.set_alpha(1)
     bar.ax.tick_params(labelsize=7)
 
 
-def _say_none_below(ax, frame: pd.DataFrame, thresholds: dict) -> None:
-    """Say why a thresholded pane is empty, rather than leave it blank."""
-    lowest = ", ".join(f"lowest {c} here: {frame[c].min():.3g}" for c in thresholds)
-    bounds = ", ".join(f"{c} < {b:g}" for c, b in thresholds.items())
-    ax.text(0.5, 0.5, f"no point with {bounds}\n({lowest})", ha="center", va="center",
-            transform=ax.transAxes, fontsize=8, color=_GREY)
+def _distinct_labels(values) -> list[str]:
+    """Labels of increasing values with the fewest significant digits (3 to 6) that
+    keep neighbours apart.
+
+    >>> _distinct_labels([0.0351, 0.03514, 0.04])
+    ['0.0351', '0.03514', '0.04']
+    """
+    for digits in range(3, 7):
+        labels = [f"{v:.{digits}g}" for v in values]
+        if len(set(labels)) == len(labels):
+            break
+    return labels
+
+
+def _note(ax, text: str) -> None:
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, fontsize=8,
+            color=_GREY)
+
+
+def _say_empty(axes, frame: pd.DataFrame, thresholds) -> None:
+    """No point to draw: say so, and why for a bound, with no axes to misread."""
+    for ax in axes:
+        ax.set_axis_off()
+    text = "no points"
+    if thresholds:
+        lowest = ", ".join(f"lowest {c} here: {frame[c].min():.3g}" for c in thresholds)
+        bounds = ", ".join(f"{c} < {b:g}" for c, b in thresholds.items())
+        text = f"no points: none with {bounds}\n({lowest})"
+    axes[0].text(0.5, 0.5, text, ha="center", va="center", transform=axes[0].transAxes,
+                 fontsize=8, color=_GREY)
 
 
 def _marker_style(n: int) -> dict:
     """Small, translucent, rasterised dots for big clouds; visible ones for a few points."""
     size, alpha = (2, 0.5) if n > 5000 else (5, 0.7) if n > 200 else (12, 0.9)
     return dict(s=size, linewidths=0, alpha=alpha, rasterized=True)
-
-
-def _set_limits(ax, x, y) -> None:
-    """Limits from every point, not only the drawn subsample; 0 (zero loss,
-    zero gradient) stays in view, as stationary points are what the cloud is for."""
-    for values, setter in ((x, ax.set_xlim), (y, ax.set_ylim)):
-        v = values[np.isfinite(values)]
-        if v.size:
-            lo, hi = min(v.min(), 0.0), v.max()
-            pad = 0.03 * (hi - lo or 1.0)
-            setter(lo if lo == 0 else lo - pad, hi + pad)
 
 
 def _frame_for(frames: dict, panel: Panel):
@@ -300,9 +429,17 @@ def _frame_for(frames: dict, panel: Panel):
     return None
 
 
+def _shared(selected: list, sqrt_x: bool) -> Limits:
+    """Limits over every point of several clouds: the panels compared in one
+    figure share them, so that equal positions mean equal values."""
+    data = [_classified(frame, "drop")[0] for frame in selected]
+    return cloud_limits(np.concatenate([d["Et"].to_numpy(float) for d in data]),
+                        np.concatenate([d["grad_norm"].to_numpy(float) for d in data]), sqrt_x)
+
+
 def lg_cloud_figure(frames: dict, layout, *, max_points: int | None = 200_000, seed: int = 0,
                     sqrt_x: bool | None = None, ncols: int = 2, title: str | None = None,
-                    figsize=None) -> Figure:
+                    figsize=None, colour_scale: str = "deciles") -> Figure:
     """A whole multi-panel l-g cloud figure, e.g. (a) SSE micro ... (d) CE macro.
 
     Parameters
@@ -320,12 +457,17 @@ def lg_cloud_figure(frames: dict, layout, *, max_points: int | None = 200_000, s
         Panels per row.
     title : str, optional
         Figure title; by default "Figure n: <short caption>" for a spec.
+    colour_scale : "deciles", "linear", "log" or "paper"
+        Colours of the Eg figures (see :func:`_colour_norm`); "paper" is each
+        panel's own choice (linear, or log where ``Panel.log_color``).
 
     Returns
     -------
     matplotlib.figure.Figure
         One sub-figure per panel, each with its curvature panes. A panel without
-        a frame in ``frames`` shows "no results" rather than failing.
+        a frame in ``frames`` shows "no results" rather than failing. Panels of
+        the same loss and Et bound share their axis limits, as the paper compares
+        them: micro with macro steps, r = 1 with r = 10.
     """
     spec = FIGURES[layout] if isinstance(layout, int) else layout
     if isinstance(spec, FigureSpec):
@@ -341,8 +483,22 @@ def lg_cloud_figure(frames: dict, layout, *, max_points: int | None = 200_000, s
     rows = -(-len(panels) // ncols)
     fig = Figure(figsize=figsize or (5.2 * ncols, 4.6 * rows), layout="constrained")
     subfigs = np.ravel(fig.subfigures(rows, ncols, squeeze=False))
+    if colour_scale not in COLOUR_SCALES + ("paper",):
+        raise ValueError(f"colour_scale must be one of {COLOUR_SCALES + ('paper',)}; "
+                         f"got {colour_scale!r}")
+    scales = {p: ("log" if p.log_color else "linear") if colour_scale == "paper"
+              else colour_scale for p in panels}
+    selected = {p: _select(f, {"Et": p.et_max} if colour else None)
+                for p in panels if (f := _frame_for(frames, p)) is not None}
+    # panels of one loss (and one Et bound: a tighter bound is the paper's close-up)
+    # share their limits; each keeps its own colour scale, as the Eg figures ask a
+    # question inside each panel (do the lowest-Et points generalise worst?) and
+    # pooled deciles would leave a panel of low Eg in one dark colour
+    group = {p: (p.loss, p.et_max) for p in panels}
+    limits = {key: _shared([f for p, f in selected.items() if group[p] == key], bool(sqrt_x))
+              for key in dict.fromkeys(group[p] for p in selected)}
     for letter, panel, sub in zip("abcdefgh", panels, subfigs):
-        frame = _frame_for(frames, panel)
+        frame = selected.get(panel)
         label = f"({letter}) {panel.label}"
         if frame is None:
             ax = sub.subplots()
@@ -351,10 +507,11 @@ def lg_cloud_figure(frames: dict, layout, *, max_points: int | None = 200_000, s
             ax.set_axis_off()
             sub.suptitle(label, fontsize=10)
             continue
-        lg_cloud(frame, sub, sqrt_x=bool(sqrt_x), title=label, max_points=max_points,
-                 seed=seed, color_by="Eg" if colour else None,
+        lg_cloud(_frame_for(frames, panel), sub,
+                 sqrt_x=bool(sqrt_x), title=label, max_points=max_points, seed=seed,
+                 color_by="Eg" if colour else None,
                  thresholds={"Et": panel.et_max} if colour else None,
-                 log_color=panel.log_color)
+                 limits=limits[group[panel]], colour_scale=scales[panel])
     for sub in subfigs[len(panels):]:
         sub.set_visible(False)
     if title:
@@ -374,8 +531,11 @@ def stagnation_figure(seq, windows=(6, 8, 12, 20), ncols: int = 2, title: str | 
 
     Each panel shows the min-max scaled walk, its EWMA (green, "Exp moving avg"),
     and on the right-hand axis the moving standard deviation with the threshold
-    it is compared with; stagnant stretches are shaded. A moving std covering
-    steps i .. i + w - 1 is drawn at step i + w - 1, the end of its window.
+    it is compared with; stagnant stretches are shaded, each labelled with its
+    length in steps. A moving std covering steps i .. i + w - 1 is drawn at step
+    i + w - 1, the end of its window. Where short stretches merge into the next
+    (lgc.basins: a run of MIN_RUN steps or fewer carries into the next), so that
+    nstag is not the number of shaded stretches, the panel says so.
 
     Parameters
     ----------
@@ -407,11 +567,17 @@ def stagnation_figure(seq, windows=(6, 8, 12, 20), ncols: int = 2, title: str | 
         t = stagnation_trace(seq, w)
         steps = np.arange(t.scaled.size)
         at = steps[w - 1:]  # each moving std sits at the end of its window
+        raw = []
         for start, stop in _runs(t.stagnant):
             ax.axvspan(at[start], at[stop - 1], color=_SHADE, alpha=0.6, lw=0)
+            ax.text((at[start] + at[stop - 1]) / 2, 1.03, str(stop - start), ha="center",
+                    va="top", fontsize=7, color="#a0522d")
+            raw.append(int(stop - start))
+        if raw != t.runs.tolist():
+            _merge_note(ax, raw, t.runs.tolist())
         ax.plot(steps, t.scaled, color="#4c72b0", lw=0.8, label="walk (scaled)")
         ax.plot(steps, t.smoothed, color="green", lw=1.5, label="Exp moving avg")
-        ax.set_ylim(-0.05, 1.05)
+        ax.set_ylim(-0.05, 1.08)  # room above 1 for the run lengths
         ax.set_xlabel("step", fontsize=8)
         ax.set_ylabel("scaled loss", fontsize=8)
         ax.set_label(f"window {w}")
@@ -436,6 +602,18 @@ def stagnation_figure(seq, windows=(6, 8, 12, 20), ncols: int = 2, title: str | 
     return fig
 
 
+def _merge_note(ax, raw: list, counted: list) -> None:
+    """Say on the panel why its shaded stretches and its nstag differ: lgc.basins
+    counts a stagnant run only once it is longer than MIN_RUN steps; a shorter
+    one carries its length into the next run, and one left at the end is dropped."""
+    ax.text(0.98, 0.88, f"shaded runs of {', '.join(map(str, raw))} steps are counted as "
+            f"{', '.join(map(str, counted)) or 'none'}:\na run of {MIN_RUN} steps or fewer "
+            f"is not counted on its own but\ncarries its length into the next run (one "
+            f"left at the end is dropped)", transform=ax.transAxes, fontsize=6.5, va="top",
+            ha="right", bbox=dict(facecolor="white", edgecolor=_GREY, lw=0.5, alpha=0.9),
+            label="merge rule")
+
+
 def save(fig: Figure, path, dpi: int = 150) -> Path:
     """Write ``fig`` as a PNG, atomically (a crash leaves no half file)."""
     from .store import atomic_write
@@ -453,13 +631,20 @@ def cloud_grid(cells: dict, *, ncols: int = 2, title: str | None = None,
 
     ``cells`` maps a label to a results frame (Et, grad_norm, curvature), in
     the order to draw them, ``ncols`` per row: e.g. the same points classified
-    by the full Hessian and by its diagonal blocks (lgc.hessian_tests).
+    by the full Hessian and by its diagonal blocks (lgc.hessian_tests). Cells
+    of the same loss (a frame's ``loss`` column, when it has one) share their
+    axis limits, so the same point sits at the same place in both.
     """
     rows = -(-len(cells) // ncols)
     fig = Figure(figsize=(5.2 * ncols, 4.6 * rows), layout="constrained")
     subfigs = np.ravel(fig.subfigures(rows, ncols, squeeze=False))
+    loss_of = {label: (frame["loss"].iloc[0] if "loss" in frame and len(frame) else None)
+               for label, frame in cells.items()}
+    limits = {loss: _shared([f for k, f in cells.items() if loss_of[k] == loss], sqrt_x)
+              for loss in set(loss_of.values())}
     for (label, frame), sub in zip(cells.items(), subfigs):
-        lg_cloud(frame, sub, title=label, max_points=max_points, seed=seed, sqrt_x=sqrt_x)
+        lg_cloud(frame, sub, title=label, max_points=max_points, seed=seed, sqrt_x=sqrt_x,
+                 limits=limits[loss_of[label]])
     for sub in subfigs[len(cells):]:
         sub.set_visible(False)
     if title:

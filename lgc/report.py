@@ -103,8 +103,10 @@ def completed_samples(folder) -> list[Sample]:
     return samples
 
 
-def basins_table(folder) -> pd.DataFrame:
-    """Printable "ours | paper" table for every complete sample in ``folder``.
+def samples_table(folder) -> pd.DataFrame:
+    """Printable "ours | paper" table for every complete sample in ``folder``
+    (every metric of every sample, no verdict: ``lgc.verdicts.basins_table``
+    lays out one section's comparison as the paper's Tables 3-9).
 
     A sample that cannot be summarised (corrupted, or too short for the
     stagnation windows) is left out with a warning naming it and why.
@@ -120,14 +122,16 @@ def basins_table(folder) -> pd.DataFrame:
     table = pd.concat(tables, ignore_index=True)
     show = table[["problem", "loss", "init_range", "granularity", "sample", "metric"]].copy()
     show["init_range"] = show["init_range"].map(lambda r: f"{r:g}")
-    show["ours"] = [_fmt(m, s) for m, s in zip(table.ours_mean, table.ours_std)]
-    show["paper"] = [_fmt(m, s) for m, s in zip(table.paper_mean, table.paper_std)]
+    show["ours"] = [_mean_std(m, s) for m, s in zip(table.ours_mean, table.ours_std)]
+    show["paper"] = [_mean_std(m, s) for m, s in zip(table.paper_mean, table.paper_std)]
     show["walks"] = table["walks"]
     show["steps"] = table["steps"]
     return show
 
 
-def _fmt(mean, std) -> str:
+
+def _mean_std(mean, std) -> str:
+    """A cell as "mean (std)" to five significant digits, "-" without a value."""
     if not np.isfinite(mean):
         return "-"
     return f"{mean:.5g} ({std:.5g})"

@@ -118,21 +118,17 @@ display(Markdown("**Convex points at r = 1** (pooled over both losses and step s
 # %% [markdown]
 # ## The same points, two tests: l-g clouds side by side
 #
-# For each problem at r = 1, micro walks: the left column classifies the points by the full
-# Hessian, the right column by the authors' blocks. The points and their positions are the
-# same; only the pane (class) each lands in differs.
+# For each problem, micro walks from [-1, 1] and from [-10, 10] (the two ranges whose
+# curvature the paper draws): the left column classifies the points by the full Hessian,
+# the right column by the authors' blocks. The points and their positions are the same,
+# and so are the axes of one loss; only the pane (class) each point lands in differs.
 
 # %%
-for problem in dict.fromkeys(points.problem):
-    cells = {}
-    for loss in ("sse", "ce"):
-        here = points[(points.problem == problem) & (points.loss == loss)
-                      & (points.init_range == 1) & (points.granularity == "micro")]
-        for test, words in ((ht.DEFAULT_TEST, "full Hessian, d eps tolerance (lgc)"),
-                            (ht.AUTHORS_TEST, "diagonal blocks, float32 zero (authors)")):
-            cells[f"{loss.upper()}, micro, [-1, 1]: {words}"] = here.assign(curvature=here[test])
-    show(plots.cloud_grid(cells, title=f"{problem}: the same walk points under the two tests"),
-         f"figC2-{problem}-r1-full-vs-blocks.png")
+for r in sorted(set(points.init_range)):
+    for problem in dict.fromkeys(points.problem):
+        show(plots.cloud_grid(ht.paired_cells(points, problem, r), title=(
+            f"{problem}, walks from [-{r:g}, {r:g}]: the same walk points under the two tests")),
+            f"figC2-{problem}-r{r:g}-full-vs-blocks.png")
 
 # %% [markdown]
 # ## Where the blocks see a minimum: what the full Hessian says

@@ -167,3 +167,43 @@ def test_report_gets_the_claims_section(tmp_path):
     text = R.write_report(tmp_path, "tiny").read_text()
     assert "## The paper's claims, judged" in text
     assert text.count("| cannot be judged |") >= 1
+
+
+def _with_singular(share, walks=8, steps=100):
+    """XOR-like walks whose first ``share`` of points (by step) are singular, the rest saddles."""
+    f = _walks([0.0], walks=walks, steps=steps, curvature="saddle")
+    f.loc[f.step < share * steps, "curvature"] = "singular"
+    return f
+
+
+@pytest.mark.parametrize("share, verdict", [(0.1, C.HOLDS), (0.3, C.FAILS), (0.0, C.FAILS)])
+def test_few_singular_points_claim_states_its_threshold(share, verdict):
+    """Claim 14 ("a few singular points"): a singular share of 0.1 is a few, 0.3 and 0
+    are not; the evidence names the bound it was judged against."""
+    f = _with_singular(share)
+    run = C.Run(frames={"xor": {("sse", "macro", 1.0): f, ("ce", "macro", 1.0): f}})
+    v = C.judge(C.BY_NUMBER[14], run)
+    assert v.verdict == verdict, v.evidence
+    assert "0 < share <= 0.2" in v.evidence
+
+
+def test_ratio_claim_states_its_grades():
+    """Claim 37: median Eg / median Et of Iris CE's lowest tenth; Eg = 20 Et holds,
+    Eg = 5 Et holds in part, Eg = Et fails, and the evidence names both cut-offs."""
+    for factor, verdict in ((20.0, C.HOLDS), (5.0, C.PART), (1.0, C.FAILS)):
+        f = _walks([0.1], walks=6, steps=50)
+        f["Eg"] = factor * f.Et
+        frames = {("ce", g, r): f for g in ("micro", "macro") for r in (1.0, 10.0)}
+        v = C.judge(C.BY_NUMBER[37], C.Run(frames={"iris": frames}))
+        assert v.verdict == verdict, v.evidence
+        assert "holds from 10, in part from 3" in v.evidence
+
+
+def test_report_states_the_shared_thresholds():
+    """The claims section names the measures' thresholds with their values."""
+    text = "\n".join(C.summary_lines([{"number": 1, "section": "general", "verdict": C.HOLDS,
+                                       "test": "-", "evidence": "x"}]))
+    assert f"<= {C.LOW_GRAD:g} x its setting's 99th-percentile gradient norm" in text
+    assert f"more than {C.GAP:g} x the Et range" in text
+    assert f"lowest {C.LOW_ET:g} of a setting's Et" in text
+    assert f"at least {C.CONVEX_SHARE:g} of its classified points" in text

@@ -89,10 +89,28 @@ def test_environment_yml_installs_the_same_lock_with_the_same_python():
     (pip,) = [d["pip"] for d in deps if isinstance(d, dict)]
     assert f"python={_lock_python()}" in conda and "pip" in conda
     assert len(conda) == 2, f"conda packages beside python and pip escape the lock: {conda}"
-    assert len(pip) == 1 and pip[0].split()[0] == "-r", pip
-    assert (ROOT / pip[0].split()[1]).resolve() == LOCK.resolve()
+    pins = {}
+    for line in pip:
+        req = Requirement(line)
+        (spec,) = req.specifier
+        assert spec.operator == "==", line
+        pins[canonicalize_name(req.name)] = spec.version
+    assert pins == _lock(), "environment.yml differs from the lock; run make environment.yml"
+
+
+def test_binder_caches_the_environment_and_builds_lgc_and_the_notebooks_after_it():
+    """repo2docker builds environment.yml in a layer reused across pushes only when it
+    names no local file (its rule: no -r/-c/-e or path line in the pip section); lgc
+    itself, and the .ipynb that Jupyter and Voila open, come from postBuild."""
+    yaml = pytest.importorskip("yaml")
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    (pip,) = [d["pip"] for d in env["dependencies"] if isinstance(d, dict)]
+    local = [l for l in pip if l.startswith(("-", ".", "/")) or "file:" in l]
+    assert not local, f"local references stop Binder reusing the environment: {local}"
     post_build = (ROOT / "postBuild").read_text()
     assert re.search(r"^pip install --no-deps -e \.$", post_build, re.M)
+    assert re.search(r"^jupytext --to ipynb notebooks/0\*\.py$", post_build, re.M)
+    assert re.search(r"^jupytext --to ipynb app/classroom\.py$", post_build, re.M)
 
 
 def test_every_dependency_pyproject_names_is_locked_within_its_range():
@@ -118,12 +136,87 @@ def test_every_dependency_pyproject_names_is_locked_within_its_range():
     assert not outside, f"locked outside pyproject.toml's range: {outside}; run make lock"
 
 
-def test_citation_cites_the_version_lgc_reports_and_the_paper():
+def test_lgc_reports_the_version_of_its_installed_distribution():
+    """lgc.__version__ (and lgc --version) is what setuptools-scm wrote at install time,
+    a PEP 440 version."""
+    from packaging.version import Version
+    import lgc
+
+    assert lgc.__version__ == metadata.version("lgc")
+    Version(lgc.__version__)  # raises on anything that is not PEP 440
+
+
+def _scm_version(root: Path) -> str:
+    """The version setuptools-scm gives the tree at root, with pyproject.toml's settings."""
+    setuptools_scm = pytest.importorskip("setuptools_scm")
+    tomllib = pytest.importorskip("tomllib")
+    settings = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools_scm"]
+    return setuptools_scm.get_version(root=str(root), **settings)
+
+
+def _git(repo: Path, *args: str) -> None:
+    import subprocess
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c",
+                    "commit.gpgsign=false", "-c", "tag.gpgsign=false", *args],
+                   cwd=repo, check=True, capture_output=True)
+
+
+@pytest.fixture
+def repo(tmp_path):
+    """A git repository with lgc's pyproject.toml committed once, and no tag."""
+    import shutil
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    _git(tmp_path, "init", "-q")
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    _git(tmp_path, "add", "pyproject.toml")
+    _git(tmp_path, "commit", "-q", "-m", "one")
+    return tmp_path
+
+
+def test_a_clone_without_tags_counts_commits_from_the_fallback_version(repo):
+    """No tag yet (or a clone without tags): 0.1.1.devN+gHASH, N the commits, counted
+    from pyproject's fallback_version 0.1.0; the hash finds the commit again."""
+    assert re.fullmatch(r"0\.1\.1\.dev1\+g[0-9a-f]+", _scm_version(repo))
+
+
+def test_a_tag_is_the_version_and_later_commits_count_from_it(repo):
+    """At the annotated tag v0.1.0: 0.1.0 exactly; two commits on: 0.1.1.dev2+gHASH."""
+    _git(repo, "tag", "-a", "v0.1.0", "-m", "lgc 0.1.0")
+    assert _scm_version(repo) == "0.1.0"
+    for n in range(2):
+        (repo / "f").write_text(str(n))
+        _git(repo, "add", "f")
+        _git(repo, "commit", "-q", "-m", str(n))
+    assert re.fullmatch(r"0\.1\.1\.dev2\+g[0-9a-f]+", _scm_version(repo))
+
+
+def test_files_without_git_get_the_fallback_version(tmp_path):
+    """An export of the files alone (no .git, no PKG-INFO) still builds, as 0.1.0."""
+    import shutil
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    assert _scm_version(tmp_path) == "0.1.0"
+
+
+def test_citation_cites_the_release_lgc_is_or_follows_and_the_paper():
+    """CITATION.cff names a release: lgc's own version at a tag; between tags the last
+    tag (v0.1.0 -> 0.1.0), or before any tag pyproject's fallback_version."""
+    import subprocess
+    from packaging.version import Version
     yaml = pytest.importorskip("yaml")
+    tomllib = pytest.importorskip("tomllib")
     import lgc
 
     cff = yaml.safe_load((ROOT / "CITATION.cff").read_text())
     assert cff["cff-version"] == "1.2.0" and cff["type"] == "software"
-    assert str(cff["version"]) == lgc.__version__
+    cited, version = Version(str(cff["version"])), Version(lgc.__version__)
+    if not (version.is_devrelease or version.local):
+        assert cited == version
+    else:
+        last = subprocess.run(["git", "describe", "--tags", "--abbrev=0", "--match", "v*"],
+                              cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        fallback = tomllib.loads((ROOT / "pyproject.toml").read_text())[
+            "tool"]["setuptools_scm"]["fallback_version"]
+        assert cited == Version(last.removeprefix("v") or fallback), (cited, version, last)
     (paper,) = cff["references"]
     assert paper["doi"] == "10.1016/j.neucom.2020.02.113"

@@ -169,7 +169,11 @@ def test_cloud_figure_draws_every_panel(frame):
 
 def test_eg_figure_and_sqrt_figure(frame):
     """Eg figures get colour bars; Figure 4 gets square-root loss axes."""
-    fig = lg_cloud_figure({Panel("sse", "micro", 1.0, 0.05): frame}, 7)
+    bound = float(frame.Et.median())  # so that the pane has points to colour
+    fig = lg_cloud_figure({("sse", "micro"): frame}, [Panel("sse", "micro", 1.0, bound)])
+    assert not any(ax.get_label() == "<colorbar>" for ax in fig.subfigs[0].axes)  # no Eg
+    spec = FigureSpec(7, "xor", 1.0, "eg_cloud", (Panel("sse", "micro", 1.0, bound),))
+    fig = lg_cloud_figure({("sse", "micro"): frame}, spec)
     assert any(ax.get_label() == "<colorbar>" for ax in fig.subfigs[0].axes)
     fig4 = lg_cloud_figure({("sse", "micro"): frame}, FIGURES[4])
     assert fig4.subfigs[0].axes[0].get_xscale() == "function"
@@ -203,18 +207,160 @@ def test_save_writes_a_png(tmp_path, frame):
     assert list(tmp_path.iterdir()) == [path]
 
 
-def test_empty_threshold_selection_says_why_in_the_pane():
-    """A bound that no point meets leaves a note with the lowest value, not a blank pane."""
-    import pandas as pd
-    from lgc.plots import lg_cloud
-    frame = pd.DataFrame({"walk": [0, 0], "step": [0, 1], "Et": [0.5, 0.4], "Eg": [0.6, 0.5],
-                          "Ct": [0.5, 0.5], "Cg": [0.5, 0.5], "grad_norm": [0.1, 0.2],
-                          "curvature": pd.Categorical([None, None],
-                                                      categories=["convex", "concave",
-                                                                  "saddle", "singular"])})
+def _tiny(et, grad, curvature=None):
+    """A hand-made frame: one walk, one step per (Et, grad_norm) pair."""
+    n = len(et)
+    return pd.DataFrame({"walk": [0] * n, "step": range(n), "Et": et,
+                         "Eg": np.linspace(0.2, 0.9, n), "Ct": [0.5] * n, "Cg": [0.5] * n, "grad_norm": grad,
+                         "curvature": pd.Categorical(curvature or [None] * n,
+                                                     categories=list(CURVATURES))})
+
+
+def test_empty_threshold_selection_says_no_points_without_axes_or_colour_bar():
+    """A bound that no point meets leaves "no points" with the lowest value, no axes
+    with made-up ranges and no colour bar mapping nothing."""
+    frame = _tiny([0.5, 0.4], [0.1, 0.2])
     cloud = lg_cloud(frame, color_by="Eg", thresholds={"Et": 0.25})
-    texts = [t.get_text() for t in cloud.axes[0].texts]
-    assert any("no point with Et < 0.25" in t and "0.4" in t for t in texts)
+    (ax,) = cloud.axes
+    texts = [t.get_text() for t in ax.texts]
+    assert any(t.startswith("no points") and "Et < 0.25" in t and "0.4" in t for t in texts)
+    assert not ax.axison and cloud.mappable is None
+    assert not any(a.get_label() == "<colorbar>" for a in ax.figure.axes)
+
+
+def test_empty_panel_of_a_figure_has_no_colour_bar(frame):
+    """In an Eg figure, the panel whose bound no point meets has no colour bar; the
+    other panel keeps its own."""
+    low = float(frame.Et.min()) / 2
+    spec = FigureSpec(7, "xor", 1.0, "eg_cloud", (Panel("sse", "micro", 1.0, 1e9),
+                                                  Panel("ce", "micro", 1.0, low)))
+    fig = lg_cloud_figure({("sse", "micro"): frame, ("ce", "micro"): frame}, spec)
+    bars = [sum(a.get_label() == "<colorbar>" for a in sub.axes) for sub in fig.subfigs[:2]]
+    assert bars == [1, 0]
+
+
+def _inside(ax, points, size) -> bool:
+    """Whether every marker of area ``size`` (points^2) at ``points`` lies wholly
+    inside the axes' box, in display coordinates."""
+    fig = ax.figure
+    fig.canvas.draw()  # settles the layout
+    radius = np.sqrt(size) / 2 * fig.dpi / 72  # pixels
+    xy = ax.transData.transform(points)
+    box = ax.get_window_extent()
+    return bool(((xy[:, 0] - radius >= box.x0) & (xy[:, 0] + radius <= box.x1)
+                 & (xy[:, 1] - radius >= box.y0) & (xy[:, 1] + radius <= box.y1)).all())
+
+
+@pytest.mark.parametrize("sqrt_x", [False, True])
+def test_points_at_zero_loss_and_gradient_are_drawn_inside_the_pane(sqrt_x):
+    """Points at exactly Et = 0 and grad = 0 (a stationary global minimum) sit wholly
+    inside the visible area, not on the spines, on a linear and a square-root axis."""
+    frame = _tiny([0.0, 0.0, 0.3, 0.6], [0.0, 0.0, 0.1, 0.2], ["singular"] * 2 + ["saddle"] * 2)
+    cloud = lg_cloud(frame, max_points=None, sqrt_x=sqrt_x)
+    ax = cloud.axes[CURVATURES.index("singular")]
+    (points,) = ax.collections
+    assert np.array_equal(points.get_offsets(), [[0.0, 0.0], [0.0, 0.0]])
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    assert x0 < 0 < x1 and y0 < 0 < y1
+    assert _inside(ax, np.asarray(points.get_offsets()), points.get_sizes()[0])
+
+
+def test_far_high_loss_points_are_cut_and_counted_on_their_pane():
+    """99 saddle points with Et in [0, 1] and one at Et = 25: the loss axis ends near
+    the 99th percentile, not at 25, and the saddle pane says "1 beyond"; with a
+    square-root axis (Figure 4) nothing is cut."""
+    et = np.r_[np.linspace(0.0, 1.0, 99), 25.0]
+    frame = _tiny(et, et / 10, ["saddle"] * 100)
+    cloud = lg_cloud(frame, max_points=None)
+    ax = cloud.axes[CURVATURES.index("saddle")]
+    q = np.quantile(et, 0.99)
+    assert q < ax.get_xlim()[1] < 1.1 * q
+    notes = [t.get_text() for t in ax.texts if t.get_label() == "beyond"]
+    assert notes == [f"1 beyond Et = {q:.3g} \u2192"]
+    other = cloud.axes[CURVATURES.index("convex")]
+    assert not [t for t in other.texts if t.get_label() == "beyond"]
+    whole = lg_cloud(frame, max_points=None, sqrt_x=True).axes[CURVATURES.index("saddle")]
+    assert whole.get_xlim()[1] > 25 and not [t for t in whole.texts if t.get_label() == "beyond"]
+
+
+def test_no_cut_without_far_points(frame):
+    """A cloud without a far tail keeps every point in view and names no cut."""
+    cloud = lg_cloud(frame, max_points=None)
+    for ax in cloud.axes:
+        assert not [t for t in ax.texts if t.get_label() == "beyond"]
+        assert ax.get_xlim()[1] >= frame.Et.max() and ax.get_ylim()[1] >= frame.grad_norm.max()
+
+
+def test_empty_class_pane_says_no_points(frame):
+    """A class without points says so in its pane (XOR micro walks have no concave point)."""
+    cloud = lg_cloud(frame, max_points=None)
+    for ax, name in zip(cloud.axes, CURVATURES):
+        assert (cloud.counts[name] == 0) == ("no points" in [t.get_text() for t in ax.texts])
+
+
+def test_panels_of_the_same_loss_share_their_axes():
+    """In a figure, the micro and macro panels of one loss have equal limits, and those
+    cover both samples' points; the other loss has its own."""
+    sse_micro, sse_macro = _walks("sse", "micro", 4, 40), _walks("sse", "macro", 4, 40)
+    ce_micro, ce_macro = _walks("ce", "micro", 4, 40), _walks("ce", "macro", 4, 40)
+    frames = {("sse", "micro"): sse_micro, ("sse", "macro"): sse_macro,
+              ("ce", "micro"): ce_micro, ("ce", "macro"): ce_macro}
+    fig = lg_cloud_figure(frames, 3)
+    a, b, c, d = ([ax for ax in sub.axes if ax.get_label() != "<colorbar>"]
+                  for sub in fig.subfigs[:4])
+    assert a[0].get_xlim() == c[0].get_xlim() and a[0].get_ylim() == c[0].get_ylim()
+    assert b[0].get_xlim() == d[0].get_xlim() and b[0].get_ylim() == d[0].get_ylim()
+    assert a[0].get_xlim() != b[0].get_xlim()
+    top = max(sse_micro.grad_norm.max(), sse_macro.grad_norm.max())
+    assert a[0].get_ylim()[1] >= top
+
+
+def test_full_and_block_cells_of_one_loss_share_axes():
+    """cloud_grid gives the same points under two tests the same limits per loss."""
+    from lgc.plots import cloud_grid
+
+    sse = _walks("sse", "micro", 4, 40).assign(loss="sse")
+    ce = _walks("ce", "micro", 4, 40).assign(loss="ce")
+    blocks = sse.assign(curvature=pd.Categorical(["convex"] * len(sse),
+                                                 categories=list(CURVATURES)))
+    fig = cloud_grid({"sse full": sse, "sse blocks": blocks, "ce full": ce})
+    first = [sub.axes[0] for sub in fig.subfigs[:3]]
+    assert first[0].get_xlim() == first[1].get_xlim() != first[2].get_xlim()
+
+
+def test_eg_colours_are_deciles_with_a_labelled_bar(frame):
+    """Eg figures colour by deciles of Eg by default: ten colours of a tenth of the points
+    each, the bar ticked in Eg and saying what the colour means."""
+    from matplotlib.colors import BoundaryNorm
+
+    bound = float(frame.Et.max()) + 1
+    spec = FigureSpec(7, "xor", 1.0, "eg_cloud", (Panel("sse", "micro", 1.0, bound),))
+    fig = lg_cloud_figure({("sse", "micro"): frame}, spec, max_points=None)
+    (bar,) = [ax for ax in fig.subfigs[0].axes if ax.get_label() == "<colorbar>"]
+    pane = fig.subfigs[0].axes[0]
+    norm = pane.collections[0].norm
+    assert isinstance(norm, BoundaryNorm)
+    assert np.allclose(norm.boundaries, np.quantile(frame.Eg, np.linspace(0, 1, 11)))
+    assert "tenth of the points" in bar.get_ylabel() and "higher Eg" in bar.get_ylabel()
+    paper = lg_cloud_figure({("sse", "micro"): frame}, spec, colour_scale="paper")
+    assert not isinstance(paper.subfigs[0].axes[0].collections[0].norm, BoundaryNorm)
+    with pytest.raises(ValueError, match="colour_scale must be one of"):
+        lg_cloud_figure({("sse", "micro"): frame}, spec, colour_scale="rainbow")
+
+
+def test_stagnation_panel_explains_merged_runs():
+    """Figure 2 at w = 20: three shaded stretches but nstag = 2, because a stretch of
+    5 steps or fewer carries into the next; the panel says so with the lengths. At
+    w = 8 every stretch counts and nothing is said."""
+    walk = simulated_walk()
+    fig = stagnation_figure(walk, windows=(8, 20))
+    w8, w20 = [ax for ax in fig.axes if ax.get_label().startswith("window")]
+    t = stagnation_trace(walk, 20)
+    notes = [x.get_text() for x in w20.texts if x.get_label() == "merge rule"]
+    assert t.nstag == 2 and len(notes) == 1
+    assert notes[0].startswith("shaded runs of 17, 5, 6 steps are counted as 17, 11")
+    assert not [x for x in w8.texts if x.get_label() == "merge rule"]
 
 
 def test_a_figure_of_unknown_kind_has_no_file_name():
@@ -222,3 +368,37 @@ def test_a_figure_of_unknown_kind_has_no_file_name():
     assert FigureSpec(3, "xor", 1.0, "eg_cloud").filename == "fig03-xor-r1-eg-clouds.png"
     with pytest.raises(ValueError, match=r"unknown figure kind 'heatmap'.*'eg_cloud'"):
         FigureSpec(3, "xor", 1.0, "heatmap").filename
+
+
+def test_paired_cells_hold_the_same_points_under_each_test():
+    """hessian_tests.paired_cells: one cell per loss and test, the same points in each
+    with that test's classes; a setting without points is an error naming what there is."""
+    from lgc import hessian_tests as ht
+
+    n = 4
+    points = pd.DataFrame({
+        "problem": ["iris"] * 2 * n, "loss": ["sse"] * n + ["ce"] * n,
+        "init_range": [10.0] * 2 * n, "granularity": ["micro"] * 2 * n,
+        "Et": np.arange(2 * n) / 10, "grad_norm": np.arange(2 * n) / 100,
+        ht.DEFAULT_TEST: ["saddle"] * 2 * n, ht.AUTHORS_TEST: ["convex"] * 2 * n})
+    cells = ht.paired_cells(points, "iris", 10.0)
+    assert [label.split(":")[0] for label in cells] == ["SSE, micro, [-10, 10]"] * 2 + [
+        "CE, micro, [-10, 10]"] * 2
+    full, blocks = list(cells.values())[:2]
+    assert np.array_equal(full.Et, blocks.Et) and list(full.Et) == [0.0, 0.1, 0.2, 0.3]
+    assert set(full.curvature) == {"saddle"} and set(blocks.curvature) == {"convex"}
+    with pytest.raises(ValueError, match="no points for iris, r = 1, micro"):
+        ht.paired_cells(points, "iris", 1.0)
+
+
+def test_eg_panels_with_different_bounds_keep_their_own_zoom(frame):
+    """Eg panels of one loss share limits only under the same Et bound: a tighter
+    bound is a close-up (the paper's Figure 10) and keeps its narrower loss axis."""
+    wide, tight = float(frame.Et.max()) + 1, float(frame.Et.quantile(0.5))
+    spec = FigureSpec(10, "xor", 1.0, "eg_cloud", (
+        Panel("sse", "micro", 1.0, wide), Panel("sse", "micro", 1.0, wide),
+        Panel("sse", "micro", 1.0, tight)))
+    fig = lg_cloud_figure({("sse", "micro"): frame}, spec)
+    a, b, c = (sub.axes[0] for sub in fig.subfigs[:3])
+    assert a.get_xlim() == b.get_xlim()
+    assert a.get_xlim()[1] >= frame.Et.max() > c.get_xlim()[1]

@@ -1,43 +1,12 @@
-"""Specification of lgc.reproduce and lgc.presets: verdicts, tables, the report."""
+"""Specification of lgc.reproduce and lgc.presets: tables and the report
+(the verdicts themselves: tests/test_verdicts.py)."""
 import json
-from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 
 from lgc import reproduce as R
 from lgc.presets import PRESETS, get_preset
-
-
-def _row(**kw):
-    base = dict(problem="iris", sample="Et", paper_mean=10.0, paper_std=2.0, ours_mean=10.0,
-                ours_std=2.0, walks=350, spread_min=10.0, spread_max=10.0, n_splits=1)
-    return SimpleNamespace(**{**base, **kw})
-
-
-def test_train_side_cell_within_three_standard_errors_plus_ten_percent():
-    """|ours - paper| <= 3 se + 0.1 |paper| is within; far beyond it is not."""
-    assert R._within(_row(ours_mean=10.9))
-    assert not R._within(_row(ours_mean=13.0))
-
-
-def test_few_walks_widen_the_tolerance():
-    """The same gap is within for 4 walks but not for 350 (the standard error grows)."""
-    assert R._within(_row(ours_mean=12.5, ours_std=3.0, walks=4))
-    assert not R._within(_row(ours_mean=12.5, ours_std=3.0, walks=350))
-
-
-def test_test_side_cell_is_judged_against_the_spread_over_splits():
-    """An Eg cell is within when the paper's value lies in our split spread (widened)."""
-    assert R._within(_row(sample="Eg", ours_mean=8.0, spread_min=8.0, spread_max=12.0,
-                          n_splits=3))
-    assert not R._within(_row(sample="Eg", ours_mean=20.0, spread_min=19.0,
-                              spread_max=21.0, n_splits=3))
-
-
-def test_cell_without_a_paper_value_has_no_verdict():
-    """Cells the paper does not report (XOR's Eg) are neither within nor not."""
-    assert R._within(_row(paper_mean=float("nan"))) is None
 
 
 def test_table1_matches_all_but_the_two_swapped_cells():
@@ -54,21 +23,47 @@ def test_table2_dimensions_match_the_paper():
     assert (R.table2().within == "yes").all()
 
 
+def _cells(folder, rows):
+    cells = folder / "cells"
+    cells.mkdir()
+    base = dict(problem="iris", sample="Et", loss="SSE", init_range=1, granularity="micro",
+                metric="nstag", ours_std=0.0, paper_std=0.0, walks=24, n_splits=1,
+                spread_min=None, spread_max=None, table="4")
+    pd.DataFrame([{**base, **r} for r in rows]).to_csv(cells / "iris.csv", index=False)
+
+
 def test_report_lists_every_cell_with_the_required_fields(tmp_path):
     """REPORT.md opens with the count; report.json has one entry per compared cell."""
-    cells = tmp_path / "cells"
-    cells.mkdir()
-    pd.DataFrame([dict(problem="iris", sample="Et", loss="SSE", init_range=1,
-                       granularity="micro", metric="nstag", ours_mean=1.0, ours_std=0.0,
-                       paper_mean=1.0, paper_std=0.0, within=True, table="4")]
-                 ).to_csv(cells / "iris.csv", index=False)
+    _cells(tmp_path, [dict(ours_mean=1.0, paper_mean=1.0, within=True)])
     path = R.write_report(tmp_path, "tiny", seconds=12.0)
     text = path.read_text()
     assert "of 9 numeric cells within tolerance" in text and "12 s" in text
     report = json.loads((tmp_path / "report.json").read_text())
     keys = {"table", "problem", "sample", "loss", "init_range", "granularity", "metric",
-            "paper_mean", "paper_std", "ours_mean", "ours_std", "within"}
+            "paper_mean", "paper_std", "ours_mean", "ours_std", "within", "within_fixed"}
     assert all(keys <= set(c) for c in report["cells"]) and len(report["cells"]) == 9
+
+
+def test_report_counts_both_verdicts_and_the_trivial_cells(tmp_path):
+    """Three hand-made Iris cells beside Table 1's eight: an nstag of 1 on both sides
+    (within both, trivial), an nstag 0.2 off with a wide spread of walks (within the
+    statistical tolerance only) and an lstag 5 % off (within both). Table 1 adds six
+    cells within both and two (the swapped ones) within neither."""
+    _cells(tmp_path, [dict(ours_mean=1.0, paper_mean=1.0, within=True),
+                      dict(ours_mean=2.2, paper_mean=2.0, within=True, ours_std=1.0),
+                      dict(metric="lstag", ours_mean=105.0, paper_mean=100.0, within=True)])
+    R.write_report(tmp_path, "tiny")
+    report = json.loads((tmp_path / "report.json").read_text())
+    iris = [c for c in report["cells"] if c["problem"] == "iris"]
+    assert [c["within_fixed"] for c in iris] == [True, False, True]
+    summary = report["summary"]
+    assert (summary["cells"], summary["within"], summary["within_fixed"]) == (11, 9, 8)
+    assert summary["nstag_one_both_sides"] == 1 and summary["nstag_cells"] == 2
+    assert summary["stagnation_cells"] == 3  # Table 1 is the simulated walk, not counted
+    assert summary["by_metric"]["nstag"] == {"cells": 2, "within": 2, "within_fixed": 1}
+    text = (tmp_path / "REPORT.md").read_text()
+    assert "**8 of 11 within the fixed tolerances**" in text
+    assert "1 of the 2 nstag cells" in text
 
 
 def test_quick_preset_caps_walks_and_keeps_full_length_walks():
@@ -111,3 +106,16 @@ def test_each_granularity_gets_its_own_curvature_frequency(monkeypatch):
     monkeypatch.setattr(presets, "GRANULARITIES", {"micro": 0, "macro": 0, "nano": 0})
     with pytest.raises(ValueError, match=r"unknown granularity 'nano'.*'micro', 'macro'"):
         quick.configs("iris", 35)
+
+
+def test_a_problem_the_paper_did_not_run_has_no_paper_column_but_a_row(monkeypatch):
+    """Table 2 lists a problem added to lgc with "-" for the paper's dimension."""
+    import types
+
+    import lgc.reproduce as R
+    from lgc.problems import PROBLEMS, ProblemSpec
+    toy = ProblemSpec("toy", 3, 2, 1, (), 10)
+    monkeypatch.setattr(R, "PROBLEMS", types.MappingProxyType({**PROBLEMS, "toy": toy}))
+    row = R.table2().set_index("problem").loc["toy"]
+    assert (row["dimension"], row["paper dimension"], row["within"]) == (11, "-", "-")
+    assert R.table2().set_index("problem").loc["iris", "within"] == "yes"

@@ -22,7 +22,7 @@ import pytest
 from lgc import experiment, store
 from lgc.cli import main
 from lgc.experiment import SampleConfig, run_sample
-from lgc.report import basins_table, walk_matrix
+from lgc.report import samples_table, walk_matrix
 from lgc.store import CorruptSample, Sample
 
 CFG = SampleConfig(problem="xor", loss="sse", init_range=1, granularity="macro", walks=12,
@@ -237,7 +237,7 @@ def test_flipped_bytes_in_a_data_page_are_caught(tmp_path, reference, caplog):
     with pytest.raises(CorruptSample, match="sha256"):
         Sample(tmp_path, sample.name).frame()
     with pytest.raises(FileNotFoundError):
-        basins_table(tmp_path)
+        samples_table(tmp_path)
     assert f"skipped {sample.name}" in caplog.text
     _assert_whole(run_sample(CFG, tmp_path, progress=False), reference)
 
@@ -444,7 +444,7 @@ def test_basins_names_what_it_skips_and_counts_walks_from_the_data(tmp_path, mon
         p.rename(tmp_path / p.name.replace("split0", "split0-short"))
     other = replace(CFG, seed=1)
     _interrupt_after_config(monkeypatch, tmp_path, other)
-    table = basins_table(tmp_path)
+    table = samples_table(tmp_path)
     assert set(table.walks) == {12} and set(table.steps) == {25}
     assert f"skipped {other.name}: not complete" in caplog.text
     assert "skipped xor-sse-r1-macro-seed0-split0-short" in caplog.text
