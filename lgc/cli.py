@@ -13,7 +13,8 @@ from ._arrays import BACKENDS
 from ._version import __version__
 from .curvature import DEFAULT_RTOL
 from .problems import PROBLEMS
-from .vocabulary import GRANULARITIES, HESSIAN_MODES, LOSSES, PRECISIONS, SINGULAR_TESTS
+from .vocabulary import (GRANULARITIES, HESSIAN_MODES, LOSSES, PRECISIONS, SINGULAR_TESTS,
+                         WALKS)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -146,6 +147,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="also store every recorded weight vector as .npy")
     run.add_argument("--weights-stride", type=_positive_int,
                      help="with --save-weights, keep every k-th step (default 1)")
+    run.add_argument("--walk", choices=WALKS, default="gradient",
+                     help="how each step moves: the paper's progressive gradient walk, or a "
+                          "walk of GECCO'18 kept in [-b, b]^d (docs/fla.md)")
+    run.add_argument("--bound", type=_positive_float,
+                     help="b of a bounded walk's space [-b, b]^d (default: the --range r)")
     run.add_argument("--out", required=True, type=_folder, help="results folder")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -209,7 +215,8 @@ def _cmd_run(args) -> int:
                           seed=args.seed, split_seed=args.split_seed, hessian=args.hessian,
                           rtol=args.rtol, hessian_every=args.hessian_every,
                           singular=args.singular, precision=args.precision,
-                          backend=args.backend, eigenvalues=args.eigenvalues)
+                          backend=args.backend, eigenvalues=args.eigenvalues,
+                          walk=args.walk, bound=args.bound)
     sample = run_sample(config, args.out, chunk_size=args.chunk_size, workers=args.workers,
                         weights_stride=(args.weights_stride or 1) if args.save_weights else None,
                         progress=not args.quiet, scheduler=args.scheduler)

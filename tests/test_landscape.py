@@ -121,3 +121,56 @@ def test_companions_give_one_row_per_sample_with_its_fem_m1_m2(folder):
     assert table.loc[1, "fem"] == f"{fem.mean():.4f} ({fem.std():.4f})"
     with pytest.raises(ValueError, match="unknown variant 'paper'"):
         companions([Sample(folder, MICRO)], variant="paper")
+
+
+# ------------------------------------------------------- walks of GECCO'18 in lgc run
+
+MANHATTAN = "xor-sse-r10-macro-seed0-split0-manhattan"
+
+
+@pytest.fixture(scope="module")
+def manhattan(tmp_path_factory):
+    out = tmp_path_factory.mktemp("manhattan")
+    assert main(RUN + ["--granularity", "macro", "--walk", "manhattan", "--save-weights",
+                       "--out", str(out)]) == 0
+    assert main(["fla", str(out)]) == 0
+    return out
+
+
+def test_a_manhattan_run_moves_one_weight_by_exactly_s_per_step_inside_the_bounds(manhattan):
+    """lgc run --walk manhattan --range 10 --granularity macro: s = 2, b = 10."""
+    W = np.load(manhattan / f"{MANHATTAN}.weights" / "walks-000000-000003.npy")
+    moves = np.abs(np.diff(W, axis=1))
+    assert np.allclose(np.sort(moves, axis=2)[:, :, -1], 2.0)
+    assert (np.count_nonzero(moves > 1e-9, axis=2) == 1).all()
+    assert np.abs(W).max() <= 10.0
+
+
+def test_fla_gives_the_gradient_measures_of_manhattan_walks(manhattan):
+    """G_avg, G_dev of each stored walk by the formula of Malan & Engelbrecht 2013 with
+    n = 9, s = 2, b = 10, written out here: mean and std of |df / range| / (s / (2 n b))."""
+    Et = _et(manhattan, MANHATTAN)
+    g = np.abs(np.diff(Et, axis=1) / np.ptp(Et, axis=1, keepdims=True)) / (2.0 / (2 * 9 * 10))
+    table = pd.read_csv(manhattan / "fla.csv").set_index(["sample", "metric", "variant"])
+    assert table.loc[(MANHATTAN, "gavg", "-"), "mean"] == pytest.approx(g.mean(axis=1).mean())
+    assert table.loc[(MANHATTAN, "gdev", "-"), "mean"] == pytest.approx(g.std(axis=1).mean())
+
+
+def test_a_random_walk_sample_is_the_same_whatever_the_workers_and_chunks(tmp_path):
+    """lgc run --walk random: 1 worker in chunks of 2 walks, or 2 workers in chunks of 3,
+    write the same Parquet bytes."""
+    name = "xor-sse-r10-micro-seed0-split0-random.parquet"
+    for sub, extra in (("a", ["--chunk-size", "2"]), ("b", ["--chunk-size", "3"])):
+        args = [a for a in RUN if a not in ("--workers", "1")]
+        workers = ["--workers", "1"] if sub == "a" else ["--workers", "2"]
+        assert main(args + workers + extra + ["--granularity", "micro", "--walk", "random",
+                                              "--out", str(tmp_path / sub)]) == 0
+    assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_a_bound_below_the_range_fails_before_any_file_is_written(tmp_path, capsys):
+    assert main(RUN + ["--granularity", "micro", "--walk", "random", "--bound", "5",
+                       "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "init_range must be at most the bound b = 5.0" in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "out").exists()
