@@ -486,14 +486,52 @@ def report_cells_of(comparison: pd.DataFrame) -> list[dict]:
                     "metric": metric, "paper_mean": float(r.paper_mean),
                     "paper_std": None if not np.isfinite(r.paper_std) else float(r.paper_std),
                     "ours_mean": float(r.ours_mean), "ours_std": float(r.ours_std),
-                    "within": None if shown_only else bool(r.within)})
+                    "within": None if shown_only else bool(r.within),
+                    # the shape of lgc's report cells: these numbers have one tolerance,
+                    # and no nstag cell to be trivially 1
+                    "within_fixed": None if shown_only else bool(r.within), "trivial": False})
     return out
 
 
-def report_cells(figures) -> list[dict]:
-    """The GECCO'18 cells of FIGURES/gecco18.json for lgc's report (report.json's
-    cell shape: table, problem, sample, loss, init_range, granularity, metric,
-    paper_mean, paper_std, ours_mean, ours_std, within); [] when the notebook
-    has not written the file."""
+def report_json(figures) -> dict | None:
+    """FIGURES/gecco18.json as written by :func:`write_json` (meta, tables, cells),
+    or None when notebook 12 has not written it."""
     path = Path(figures) / "gecco18.json"
-    return read_json(path)["cells"] if path.exists() else []
+    return read_json(path) if path.exists() else None
+
+
+def report_cells(figures) -> list[dict]:
+    """The GECCO'18 cells of FIGURES/gecco18.json in the shape of report.json's
+    cells (table, problem, sample, loss, init_range, granularity, metric,
+    paper_mean, paper_std, ours_mean, ours_std, within, within_fixed, trivial);
+    [] when the notebook has not written the file."""
+    data = report_json(figures)
+    return [] if data is None else data["cells"]
+
+
+def report_lines(figures) -> list[str]:
+    """REPORT.md's GECCO'18 section: its own counts per table and a table of every
+    number, paper | ours; [] when notebook 12 has not written gecco18.json."""
+    data = report_json(figures)
+    if data is None:
+        return []
+    meta, words = data["meta"], {True: "yes", False: "**no**", None: ""}
+    n = sum(t["cells"] for t in data["tables"].values())
+    ok = sum(t["within"] for t in data["tables"].values())
+    lines = ["## GECCO'18: the progressive gradient walk beside random walks (notebook 12)",
+             "", f"**{ok} of {n} numbers within tolerance** ({meta['tolerance']}; "
+             f"{meta['runs']} runs of {meta['walks']} walks, preset `{meta['preset']}`, "
+             f"arithmetic {meta['arithmetic']}; Table 2 counted in the "
+             f"{meta['counted_variant']!r} variant, the other shown).", "",
+             "| table | cells | within |", "|---|---|---|"]
+    lines += [f"| {name} | {t['cells']} | {t['within']} |"
+              for name, t in data["tables"].items()]
+    lines += ["", "| table | sampler | granularity | metric | paper | ours | within |",
+              "|---|---|---|---|---|---|---|"]
+    for c in data["cells"]:
+        paper = f"{c['paper_mean']:.4g}" + (
+            f" ({c['paper_std']:.3g})" if c["paper_std"] is not None else "")
+        lines.append(f"| {c['table']} | {c['sample']} | {c['granularity']} | {c['metric']} "
+                     f"| {paper} | {c['ours_mean']:.4g} ({c['ours_std']:.3g}) | "
+                     f"{words[c['within']]} |")
+    return lines

@@ -146,9 +146,20 @@ def test_json_for_the_report_counts_the_matching_variant_only(tmp_path):
     assert {c["metric"]: c["within"] for c in cells} == {"fem (published)": None,
                                                          "fem (authors)": True}
     keys = {"table", "problem", "sample", "loss", "init_range", "granularity", "metric",
-            "paper_mean", "paper_std", "ours_mean", "ours_std", "within"}
+            "paper_mean", "paper_std", "ours_mean", "ours_std", "within", "within_fixed",
+            "trivial"}
     assert all(set(c) == keys for c in cells)
     assert G.report_cells(tmp_path / "elsewhere") == []
+
+
+def test_report_lines_give_the_tables_own_count_and_every_number(tmp_path):
+    result = _hand_study()
+    G.write_json(G.compare(result), tmp_path / "gecco18.json", preset="tiny", result=result)
+    lines = G.report_lines(tmp_path)
+    assert "**1 of 1 numbers within tolerance**" in lines[2]
+    assert "| GECCO18-2 | 1 | 1 |" in lines
+    assert any("fem (published) | 0.4118 (0.0224) | 0.7 (0.1) |  |" in l for l in lines)
+    assert G.report_lines(tmp_path / "elsewhere") == []
 
 
 # ---------------------------------------------------------------------------- study
