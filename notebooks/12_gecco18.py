@@ -145,6 +145,14 @@ matched = G.matching_variant(comparison)
 print(f"\nThe paper's Table 2 matches the {matched!r} variant.")
 
 # %% [markdown]
+# **Why the published definitions do not give the paper's numbers.** The authors' FEM adds
+# five of the six kinds of symbol pairs (never "down then up"), rounds eps* up to a
+# multiple of a power of ten and scans eps in twentieths of it: it comes out lower than
+# the published FEM on every walk. Their M1 and M2 look at the walk's fitness
+# *differences*, scaled to [0, 1], and their M2 drops a neutral run that reaches the end
+# of the walk, which the unbounded walks' final saturated plateau is. The rows above
+# that do not agree are the ones these differences touch.
+#
 # ## What decides the neutrality numbers: the arithmetic
 #
 # The run above emulates the authors' arithmetic: the network evaluated in float32, each
