@@ -151,7 +151,7 @@ print(f"\nThe paper's Table 2 matches the {matched!r} variant.")
 # the published FEM on every walk. Their M1 and M2 look at the walk's fitness
 # *differences*, scaled to [0, 1], and their M2 drops a neutral run that reaches the end
 # of the walk, which the unbounded walks' final saturated plateau is. The rows above
-# that do not agree are the ones these differences touch.
+# differ between the two variants by exactly these rules.
 #
 # ## What decides the neutrality numbers: the arithmetic
 #
