@@ -147,8 +147,8 @@ print(f"\nThe paper's Table 2 matches the {matched!r} variant.")
 # %% [markdown]
 # **Why the published definitions do not give the paper's numbers.** The authors' FEM adds
 # five of the six kinds of symbol pairs (never "down then up"), rounds eps* up to a
-# multiple of a power of ten and scans eps in twentieths of it: it comes out lower than
-# the published FEM on every walk. Their M1 and M2 look at the walk's fitness
+# multiple of a power of ten and scans eps in twentieths of it; leaving out one kind of
+# pair lowers the entropy of walks that turn from down to up. Their M1 and M2 look at the walk's fitness
 # *differences*, scaled to [0, 1], and their M2 drops a neutral run that reaches the end
 # of the walk, which the unbounded walks' final saturated plateau is. The rows above
 # differ between the two variants by exactly these rules.
