@@ -25,7 +25,7 @@ import time
 
 import numpy as np
 
-from lgc import fla, load_problem
+from lgc import fla, gecco18, load_problem
 from lgc.derivatives import batch_loss, loss_and_grad
 from lgc.network import Architecture
 from lgc.samplers import run_walks
@@ -57,24 +57,9 @@ MEASURES = {"fem": fla.fem, "m1": fla.m1, "m2": fla.m2}
 
 
 def tf_loss_and_grad(W, X, T):
-    """MSE and its gradient for a batch of 2-h-1 networks, in float32 with sigmoid'
-    taken as y (1 - y), as TensorFlow 1 differentiates a sigmoid: exactly 0 once y
-    rounds to 1 (lgc's output layer takes sigmoid(z) sigmoid(-z), which stays > 0)."""
-    W = W.astype(np.float32)
-    X, T = X.astype(np.float32), T.astype(np.float32)[None, :, 0]  # (1, P)
-    n, h = len(W), (W.shape[1] - 1) // 4
-    W1, b1 = W[:, :2 * h].reshape(n, 2, h), W[:, 2 * h:3 * h]
-    w2, b2 = W[:, 3 * h:4 * h], W[:, 4 * h]
-    with np.errstate(over="ignore"):  # exp(-z) = inf for z < -88 gives sigmoid 0, rightly
-        S = 1 / (1 + np.exp(-(X @ W1 + b1[:, None, :])))  # (n, P, h)
-        Y = 1 / (1 + np.exp(-(np.einsum("nph,nh->np", S, w2) + b2[:, None])))  # (n, P)
-    P = X.shape[0]
-    d2 = 2 * (Y - T) / P * Y * (1 - Y)  # (n, P)
-    d1 = d2[:, :, None] * w2[:, None, :] * S * (1 - S)  # (n, P, h)
-    grad = np.concatenate([np.einsum("pi,nph->nih", X, d1).reshape(n, 2 * h),
-                           d1.sum(axis=1), np.einsum("nph,np->nh", S, d2),
-                           d2.sum(axis=1)[:, None]], axis=1)
-    return np.mean((Y - T) ** 2, axis=1).astype(float), grad.astype(float)
+    """MSE and its gradient as TensorFlow 1 computes them in float32, sigmoid' taken as
+    y (1 - y) (lgc.gecco18.tf_loss_and_grad, without the outputs)."""
+    return gecco18.tf_loss_and_grad(W, X, T)[:2]
 
 
 def unbounded_walk(lg, walk_ids, steps: int, d: int, s: float, seed: int) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Command line: ``lgc run``, ``lgc basins``, ``lgc problems`` (also ``python -m lgc``)."""
+"""Command line: ``lgc run``, ``lgc basins``, ``lgc fla``, ``lgc problems`` (also ``python -m lgc``)."""
 from __future__ import annotations
 
 import argparse
@@ -13,7 +13,8 @@ from ._arrays import BACKENDS
 from ._version import __version__
 from .curvature import DEFAULT_RTOL
 from .problems import PROBLEMS
-from .vocabulary import GRANULARITIES, HESSIAN_MODES, LOSSES, PRECISIONS, SINGULAR_TESTS
+from .vocabulary import (GRANULARITIES, HESSIAN_MODES, LOSSES, PRECISIONS, SINGULAR_TESTS,
+                         WALKS)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -146,6 +147,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="also store every recorded weight vector as .npy")
     run.add_argument("--weights-stride", type=_positive_int,
                      help="with --save-weights, keep every k-th step (default 1)")
+    run.add_argument("--walk", choices=WALKS, default="gradient",
+                     help="how each step moves: the paper's progressive gradient walk, or a "
+                          "walk of GECCO'18 kept in [-b, b]^d (docs/fla.md)")
+    run.add_argument("--bound", type=_positive_float,
+                     help="b of a bounded walk's space [-b, b]^d (default: the --range r)")
     run.add_argument("--out", required=True, type=_folder, help="results folder")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -154,6 +160,13 @@ def build_parser() -> argparse.ArgumentParser:
                             epilog=_examples("lgc basins results/demo",
                                              "lgc basins results/quick   # every sample make paper ran"))
     basins.add_argument("folder", type=Path, help="results folder written by lgc run")
+
+    fla = sub.add_parser("fla", help="FEM, M1, M2 (and G_avg/G_dev, FDC where they apply) "
+                                     "of finished samples; writes FOLDER/fla.csv",
+                         formatter_class=_Help,
+                         epilog=_examples("lgc fla results/demo",
+                                          "lgc fla results/quick   # every sample make paper ran"))
+    fla.add_argument("folder", type=Path, help="results folder written by lgc run")
 
     sub.add_parser("problems", help="list the benchmark problems and their dimensions",
                    formatter_class=_Help,
@@ -202,7 +215,8 @@ def _cmd_run(args) -> int:
                           seed=args.seed, split_seed=args.split_seed, hessian=args.hessian,
                           rtol=args.rtol, hessian_every=args.hessian_every,
                           singular=args.singular, precision=args.precision,
-                          backend=args.backend, eigenvalues=args.eigenvalues)
+                          backend=args.backend, eigenvalues=args.eigenvalues,
+                          walk=args.walk, bound=args.bound)
     sample = run_sample(config, args.out, chunk_size=args.chunk_size, workers=args.workers,
                         weights_stride=(args.weights_stride or 1) if args.save_weights else None,
                         progress=not args.quiet, scheduler=args.scheduler)
@@ -230,6 +244,15 @@ def _cmd_basins(args) -> int:
     if not args.folder.is_dir():
         raise FileNotFoundError(f"no results folder {args.folder}")
     print(samples_table(args.folder).to_string(index=False))
+    return 0
+
+
+def _cmd_fla(args) -> int:
+    from .landscape import GRADIENT_NOTE, fla_table, printable, write_fla_csv
+
+    table = fla_table(args.folder)
+    print(printable(args.folder, table).to_string(index=False))
+    print(f"\n{GRADIENT_NOTE}\nwrote {write_fla_csv(args.folder, table)}")
     return 0
 
 
@@ -264,7 +287,7 @@ def main(argv=None) -> int:
     logging.basicConfig(level=logging.WARNING, format="lgc: %(message)s")
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _interrupt)
-    command = {"run": _cmd_run, "basins": _cmd_basins, "problems": _cmd_problems,
+    command = {"run": _cmd_run, "basins": _cmd_basins, "fla": _cmd_fla, "problems": _cmd_problems,
                "reproduce": _cmd_reproduce, "estimate": _cmd_estimate}
     try:
         return command[args.command](args)

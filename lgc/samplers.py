@@ -38,6 +38,10 @@ import numpy as np
 from .walks import initial_points, progressive_step, walk_rngs
 
 SAMPLERS = ("random", "progressive", "manhattan", "gradient")
+#: the walks lgc's walk engine takes from here, by their names in
+#: lgc.vocabulary.WALKS, and the sampler each one is
+ENGINE_WALKS = {"bounded-gradient": "gradient", "random": "random",
+                "progressive-random": "progressive", "manhattan": "manhattan"}
 
 
 def _check_bounds(step_size, bound) -> None:
@@ -246,3 +250,54 @@ def run_walks(sampler: str, walk_ids, steps: int, d: int, step_size: float, boun
     if recorded:
         out["fitness"] = F
     return out
+
+
+class Stepper:
+    """One of these samplers inside lgc's walk engine (:func:`lgc.walks.progressive_gradient_walk`
+    with ``walk=`` other than "gradient"): its starting points and its step rule.
+
+    The engine records every point as for its own walk (losses, accuracies,
+    gradient norm, curvature) and moves it by :meth:`step` instead of its
+    unbounded gradient step. The draws are those of :func:`run_walks`: the
+    random and bounded gradient walks start uniform in [-r, r]^d (r the
+    sample's init range, at most b), the progressive and Manhattan walks at
+    :func:`progressive_start` in [-b, b]^d after drawing their masks; with
+    r = b the engine's walks are :func:`run_walks`' walks.
+
+    Parameters
+    ----------
+    walk : one of :data:`ENGINE_WALKS`
+    rngs : the walks' generators (lgc.walks.walk_rngs)
+    d : dimension
+    init_range : r
+    step_size : s, at most b
+    bound : b, at least r
+    """
+
+    def __init__(self, walk: str, rngs, d: int, init_range: float, step_size: float,
+                 bound: float):
+        if walk not in ENGINE_WALKS:
+            raise ValueError(f"unknown walk {walk!r}: choose one of {tuple(ENGINE_WALKS)}")
+        _check_bounds(step_size, bound)
+        if not 0 < init_range <= bound:
+            raise ValueError(f"init_range must be in (0, bound = {bound!r}], so that walks "
+                             f"start inside [-b, b]^d; got {init_range!r}")
+        self.sampler, self.rngs = ENGINE_WALKS[walk], rngs
+        self.step_size, self.bound = float(step_size), float(bound)
+        self.mask = None
+        if self.sampler in ("random", "gradient"):
+            self.start = initial_points(rngs, d, init_range)
+        else:
+            self.mask = random_mask(rngs, d)
+            self.start = progressive_start(rngs, self.mask, bound)
+
+    def step(self, X, grad) -> np.ndarray:
+        """The step of every walk from X (walks, d), given the gradient there."""
+        s, b = self.step_size, self.bound
+        if self.sampler == "random":
+            return random_step(self.rngs, X, s, b)
+        if self.sampler == "gradient":
+            return bounded_gradient_step(self.rngs, X, np.asarray(grad), s, b)
+        rule = progressive_random_step if self.sampler == "progressive" else manhattan_step
+        step, self.mask = rule(self.rngs, X, self.mask, s, b)
+        return step

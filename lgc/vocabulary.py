@@ -47,6 +47,11 @@ HESSIAN_MODES = ("full", "blocks", "none")
 SINGULAR_TESTS = ("tolerance", "float32")
 #: the arithmetic of a gradient-only walk's losses and gradients
 PRECISIONS = ("float64", "float32")
+#: how a walk moves: "gradient", the paper's progressive gradient walk (unbounded), or a
+#: walk of GECCO'18 kept in [-b, b]^d (lgc.samplers): the progressive gradient walk
+#: reflected at the bounds, the simple random walk, the progressive random walk and the
+#: Manhattan progressive random walk
+WALKS = ("gradient", "bounded-gradient", "random", "progressive-random", "manhattan")
 #: the curvature classes of a point, in the order of their integer codes
 CURVATURES = ("convex", "concave", "saddle", "singular")
 #: the paper's sample size: 10 walks per dimension of the weight space (Section 5.2)

@@ -28,7 +28,7 @@ from ._runtime import keep_freed_memory
 from .curvature import (DEFAULT_RTOL, SPECTRUM, curvature, float32_dead_units, spectrum,
                         structural_zeros)
 from .network import Architecture, accuracy
-from .vocabulary import GRANULARITIES, HESSIAN_MODES, PRECISIONS, SINGULAR_TESTS
+from .vocabulary import GRANULARITIES, HESSIAN_MODES, PRECISIONS, SINGULAR_TESTS, WALKS
 from threadpoolctl import threadpool_limits
 
 RECORDS = ("Et", "Eg", "Ct", "Cg", "grad_norm", "curvature")
@@ -85,6 +85,11 @@ class WalkOptions:
         eigenvalues of the Hessian classified and its eigenvalue counts
         (lgc.curvature.SPECTRUM); the classes then come from eigvalsh, not
         LDL^T (1.4x the time of a Heart walk-step)
+    walk : how each step moves (lgc.vocabulary.WALKS): "gradient", the paper's
+        unbounded progressive gradient walk, or a walk of lgc.samplers kept in
+        [-b, b]^d (GECCO'18); every point is recorded alike (numpy only)
+    bound : b of those walks' space [-b, b]^d, at least the init range r;
+        None: b = r. Only for walks other than "gradient"
     """
 
     hessian: str = "full"
@@ -95,6 +100,8 @@ class WalkOptions:
     precision: str = "float64"
     backend: str = "numpy"
     eigenvalues: bool = False
+    walk: str = "gradient"
+    bound: float | None = None
 
     def options(self) -> dict:
         """The :class:`WalkOptions` fields of this object, by name."""
@@ -118,6 +125,15 @@ class WalkOptions:
         if self.eigenvalues and self.hessian == "none":
             raise ValueError("eigenvalues=True needs a Hessian; got hessian='none': use "
                              "'full' or 'blocks'")
+        vocabulary.check("walk", self.walk, WALKS)
+        if self.walk == "gradient" and self.bound is not None:
+            raise ValueError(f"bound is for bounded walks; got bound={self.bound!r} with "
+                             f"walk='gradient' (choose one of {WALKS[1:]})")
+        if self.bound is not None and not (0 < self.bound < np.inf):
+            raise ValueError(f"bound must be a positive number; got {self.bound!r}")
+        if self.walk != "gradient" and self.backend != "numpy":
+            raise ValueError(f"walk {self.walk!r} runs in numpy only; got backend "
+                             f"{self.backend!r}")
 
 
 @dataclass(frozen=True)
@@ -148,6 +164,14 @@ class WalkSettings(WalkOptions):
             raise ValueError(f"step size eps must be a positive number; got {self.eps!r}")
         if int(self.steps) != self.steps or self.steps < 1:
             raise ValueError(f"steps must be a positive whole number; got {self.steps!r}")
+        if self.walk != "gradient" and not self.init_range <= self.space_bound:
+            raise ValueError(f"init_range must be at most the bound b = {self.bound!r} of a "
+                             f"bounded walk; got {self.init_range!r}")
+
+    @property
+    def space_bound(self) -> float:
+        """b of a bounded walk's space [-b, b]^d: ``bound``, or the init range r."""
+        return self.init_range if self.bound is None else float(self.bound)
 
 
 def walk_rngs(seed: int, walk_ids, stream: int = _INIT_STREAM):
@@ -399,7 +423,15 @@ def _walk(problem, settings, walk_ids, seed, weights_stride, callback):
     dtype = np.dtype(settings.precision)
     walk_tiles = tiles(n, problem, dtype.itemsize, None if xp is np else _DEVICE_TILE_BYTES)
     draw = _data(problem, seed, walk_ids, walk_tiles[0].stop, dtype, xp)
-    W = xp.asarray(initial_points(rngs, arch.dim, settings.init_range))
+    stepper = None
+    if settings.walk != "gradient":
+        # lgc.samplers builds on this module (walk_rngs, progressive_step), so it is
+        # imported only where a sampler's walk is asked for
+        from .samplers import Stepper
+        stepper = Stepper(settings.walk, rngs, arch.dim, settings.init_range, settings.eps,
+                          settings.space_bound)
+    W = xp.asarray(initial_points(rngs, arch.dim, settings.init_range) if stepper is None
+                   else stepper.start)
     basis, flat, d = _curvature_setup(problem, settings, arch)
     basis = None if basis is None else xp.asarray(basis)
     out = _records(n, steps, arch.dim, weights_stride, settings.eigenvalues)
@@ -422,7 +454,10 @@ def _walk(problem, settings, walk_ids, seed, weights_stride, callback):
                     out[name][t, step] = value
         if weights_stride and step % weights_stride == 0:
             out["weights"][:, step // weights_stride] = to_numpy(W)
-        W += progressive_step(rngs, G, settings.eps, out=dW)
+        if stepper is None:
+            W += progressive_step(rngs, G, settings.eps, out=dW)
+        else:
+            W += stepper.step(W, G)
         if callback is not None:
             callback(step)
     return out

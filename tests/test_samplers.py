@@ -195,3 +195,34 @@ def test_bad_arguments_are_one_line_value_errors(kwargs, message):
     with pytest.raises(ValueError, match=message) as err:
         run_walks(**{**args, **kwargs})
     assert "\n" not in str(err.value)
+
+
+# --------------------------------------------------------------- in the walk engine
+
+@pytest.mark.parametrize("walk,sampler", [("bounded-gradient", "gradient"),
+                                          ("random", "random"),
+                                          ("progressive-random", "progressive"),
+                                          ("manhattan", "manhattan")])
+def test_the_engines_walks_are_run_walks_walks(walk, sampler):
+    """lgc's walk engine with walk=... (r = b = 1, s = 0.1) visits exactly the points
+    run_walks visits with the same seed and walk ids, and records their loss as Et."""
+    settings = WalkSettings("sse", 1.0, 0.1, 40, hessian="none", walk=walk)
+    engine = progressive_gradient_walk(XOR, settings, range(3), seed=2, weights_stride=1)
+    extra = ({"loss_and_grad": xor_loss_and_grad} if sampler == "gradient"
+             else {"fitness": lambda X: xor_loss_and_grad(X)[0]})
+    out = run_walks(sampler, range(3), 40, 9, 0.1, 1.0, seed=2, **extra)
+    assert np.allclose(engine["weights"], out["positions"], rtol=0, atol=1e-12)
+    assert np.allclose(engine["Et"], out["fitness"], rtol=1e-12)
+    assert np.abs(engine["weights"]).max() <= 1.0
+
+
+@pytest.mark.parametrize("options,message", [
+    ({"walk": "levy"}, "unknown walk 'levy'"),
+    ({"bound": 2.0}, "bound is for bounded walks"),
+    ({"walk": "random", "bound": 0.5}, "init_range must be at most the bound b = 0.5"),
+    ({"walk": "random", "bound": -1.0}, "bound must be a positive number"),
+    ({"walk": "manhattan", "backend": "array_api_strict"}, "runs in numpy only"),
+])
+def test_bad_walk_options_are_one_line_value_errors(options, message):
+    with pytest.raises(ValueError, match=message):
+        WalkSettings("sse", 1.0, 0.1, 10, hessian="none", **options)
