@@ -167,7 +167,7 @@ GRADIENT_NOTE = ("gavg/gdev are computed for Manhattan progressive random walks 
                  "saved weights (lgc run --save-weights)")
 
 
-def companions(samples, variant: str = "authors") -> pd.DataFrame:
+def companions(samples, variant: str = "authors", main_split: bool = True) -> pd.DataFrame:
     """FEM, M1 and M2 of Et for each sample, one row per sample, to print beside
     its l-g cloud.
 
@@ -179,6 +179,9 @@ def companions(samples, variant: str = "authors") -> pd.DataFrame:
         Which definition of the measures (:data:`lgc.fla.VARIANTS`); the
         authors' variant is the one GECCO'18's Table 2 was computed with
         (docs/fla.md).
+    main_split : bool
+        Only the samples of the first sample's train/test split (a section's
+        main split, the one its clouds draw); False: every sample.
 
     Returns
     -------
@@ -187,9 +190,12 @@ def companions(samples, variant: str = "authors") -> pd.DataFrame:
         ``fem``, ``m1``, ``m2`` as "mean (std)" over the walks.
     """
     fla._check_variant(variant)
-    rows = []
+    rows, samples = [], list(samples)
+    split = _config(samples[0])["split_seed"] if samples else None
     for sample in samples:
         cfg = _config(sample)
+        if main_split and cfg["split_seed"] != split:
+            continue
         Et = walk_matrix(sample.frame(), "Et")
         row = dict(problem=cfg["problem"], loss=cfg["loss"], init_range=cfg["init_range"],
                    granularity=cfg["granularity"], split_seed=cfg["split_seed"],

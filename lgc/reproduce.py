@@ -16,6 +16,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
+from . import gecco18
 from ._version import __version__
 from .experiment import run_samples
 from .paper import ACCURACY_TABLE, BASIN_TABLE, DIMENSIONS, paper_tables
@@ -139,7 +140,9 @@ def write_report(figures="figures", preset: str = "quick", seconds: float | None
             "seconds": seconds, "data_hashes": _all_hashes(),
             "tolerance": {"z": Z, "relative": REL,
                           "fixed": {m: {"kind": k, "size": v} for m, (k, v) in FIXED.items()}}}
-    write_json(folder / "report.json", {"summary": summary, "meta": meta, "cells": rows})
+    gecco = gecco18.report_json(folder)  # notebook 12's comparison, counted on its own
+    write_json(folder / "report.json", {"summary": summary, "meta": meta, "cells": rows}
+               | ({"gecco18": gecco} if gecco else {}))
     n, ok, fixed = summary["cells"], summary["within"], summary["within_fixed"]
     lines = [f"# Reproduction report ({preset} preset)", "",
              f"**{ok} of {n} numeric cells within tolerance** (Tables 1, 3-9, B.10-B.15 "
@@ -180,6 +183,8 @@ def write_report(figures="figures", preset: str = "quick", seconds: float | None
         from .claims import read_claims, summary_lines
 
         lines += [""] + summary_lines(read_claims(folder))
+    if gecco:
+        lines += [""] + gecco18.report_lines(folder)
     path = folder / "REPORT.md"
     path.write_text("\n".join(lines) + "\n")
     return path

@@ -32,6 +32,16 @@ samples, table = R.section("xor", preset, results, figures, seed=seed,
                            workers=workers)
 R.basins_table(table)
 
+# %% [markdown]
+# The standard landscape measures of the same walks, beside the clouds below
+# (`lgc.landscape`, docs/fla.md): FEM (ruggedness) and M1, M2 (neutrality) of each main-split
+# sample's training loss, mean (std) over its walks, as the authors' code computes them.
+
+# %%
+from lgc import landscape as L
+
+L.companions(samples)
+
 # %%
 R.draw_figure(3, samples, figures)
 

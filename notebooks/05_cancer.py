@@ -33,6 +33,16 @@ samples, table = R.section("cancer", preset, results, figures, seed=seed,
 R.basins_table(table)
 
 # %% [markdown]
+# The standard landscape measures of the same walks, beside the clouds below
+# (`lgc.landscape`, docs/fla.md): FEM (ruggedness) and M1, M2 (neutrality) of each main-split
+# sample's training loss, mean (std) over its walks, as the authors' code computes them.
+
+# %%
+from lgc import landscape as L
+
+L.companions(samples)
+
+# %% [markdown]
 # Accuracies at the last step (Appendix B; the paper's title says errors, its numbers are
 # accuracies). Test-side cells are compared with our spread over split seeds.
 

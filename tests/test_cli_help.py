@@ -37,7 +37,7 @@ def test_every_option_with_a_default_says_it_in_help(command):
     has_default = [a for a in parser._actions if a.option_strings
                    and a.default is not None and a.default is not False
                    and a.default != argparse.SUPPRESS]
-    assert has_default or command in ("lgc", "lgc basins", "lgc problems")
+    assert has_default or command in ("lgc", "lgc basins", "lgc fla", "lgc problems")
     for action in has_default:
         entry = entries[action.option_strings[0]]
         assert "default" in entry, f"{command} --help: {entry!r} does not give its default"

@@ -6,7 +6,7 @@ import pytest
 papermill = pytest.importorskip("papermill")
 jupytext = pytest.importorskip("jupytext")
 
-NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("0*.py"))
+NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("[0-9]*.py"))
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +75,7 @@ def test_pairing_the_notebooks_leaves_their_sources_unchanged(tmp_path):
     (tmp_path / "notebooks").mkdir()
     for path in NOTEBOOKS:
         shutil.copy(path, tmp_path / "notebooks")
-    copies = sorted(str(p) for p in (tmp_path / "notebooks").glob("0*.py"))
+    copies = sorted(str(p) for p in (tmp_path / "notebooks").glob("[0-9]*.py"))
     subprocess.run([sys.executable, "-m", "jupytext", "--sync", *copies], check=True,
                    capture_output=True, cwd=tmp_path)
     for path in NOTEBOOKS:
