@@ -47,6 +47,10 @@ HESSIAN_MODES = ("full", "blocks", "none")
 SINGULAR_TESTS = ("tolerance", "float32")
 #: the arithmetic of a gradient-only walk's losses and gradients
 PRECISIONS = ("float64", "float32")
+#: which patterns an MNIST walk's losses see at each step (lgc.batches): a fresh
+#: random batch per walk (the paper's text), the first B patterns, or tf.data's
+#: shuffle buffer re-initialised every step (the authors' program)
+BATCH_PIPELINES = ("random", "first-fixed", "shuffle-buffer")
 #: the curvature classes of a point, in the order of their integer codes
 CURVATURES = ("convex", "concave", "saddle", "singular")
 #: the paper's sample size: 10 walks per dimension of the weight space (Section 5.2)
