@@ -34,6 +34,7 @@ its batch or its tile. Nothing here changes the patterns themselves.
 """
 from __future__ import annotations
 
+import functools
 import weakref
 
 import numpy as np
@@ -97,6 +98,15 @@ def shuffle_buffer_rows(rngs, n_rows: int, size: int, buffer: int) -> np.ndarray
     return out
 
 
+def random_rows(rngs, n_rows: int, size: int, buffer=None) -> np.ndarray:
+    """Row numbers (walks, size): ``size`` distinct rows of ``n_rows`` per walk,
+    uniformly from its generator in ``rngs`` (the "random" pipeline)."""
+    return np.stack([r.choice(n_rows, size, replace=False) for r in rngs])
+
+
+#: the pipelines that give every walk its own batch, and how they draw its rows
+_PER_WALK_ROWS = {"random": random_rows, "shuffle-buffer": shuffle_buffer_rows}
+
 _CODES = {}  # id(X) -> (weak reference to X, its bytes or None): once per array
 
 
@@ -157,23 +167,22 @@ class _Batches:
 
     def __init__(self, problem, rngs, size: int, tile: int, dtype=np.float64, xp=np,
                  pipeline: str = DEFAULT_PIPELINE, buffer: int = DEFAULT_BUFFER):
-        self.rngs, self.size, self.pipeline, self.buffer = rngs, size, pipeline, buffer
+        if pipeline not in _PER_WALK_ROWS:
+            raise ValueError(f"batch pipeline {pipeline!r} gives no per-walk batches; "
+                             f"those that do: {tuple(_PER_WALK_ROWS)}")
+        self.rngs, self.size = rngs, size
+        self.rows = functools.partial(_PER_WALK_ROWS[pipeline], size=size, buffer=buffer)
         self.train = _Rows(problem.X_train, tile, size, dtype, xp)
         self.test = _Rows(problem.X_test, tile, size, dtype, xp)
         self.T_train = xp.asarray(np.asarray(problem.T_train, dtype=dtype))
         self.T_test = xp.asarray(np.asarray(problem.T_test, dtype=dtype))
 
-    def _rows(self, rngs, n_rows):
-        if self.pipeline == "shuffle-buffer":
-            return shuffle_buffer_rows(rngs, n_rows, self.size, self.buffer)
-        return np.stack([r.choice(n_rows, self.size, replace=False) for r in rngs])
-
     def draw(self, walks: slice):
         """(X_train, T_train, X_test, T_test) batches of these walks, (walks, size, .);
         valid until the next draw."""
         rngs = self.rngs[walks]
-        it = self._rows(rngs, self.T_train.shape[0])
-        ig = self._rows(rngs, self.T_test.shape[0])
+        it = self.rows(rngs, self.T_train.shape[0])
+        ig = self.rows(rngs, self.T_test.shape[0])
         return (self.train.take(it), _take_rows(self.T_train, it),
                 self.test.take(ig), _take_rows(self.T_test, ig))
 

@@ -72,6 +72,8 @@ class SampleConfig(WalkOptions):
         tag += "" if self.precision == "float64" else f"-{self.precision}"
         tag += "" if self.backend == "numpy" else f"-{self.backend}"
         tag += "-eigenvalues" if self.eigenvalues else ""
+        tag += "" if self.batches == "random" else f"-{self.batches}"
+        tag += f"{self.shuffle_buffer}" if self.batches == "shuffle-buffer" else ""
         return (f"{self.problem.lower()}-{self.loss}-r{r}-{self.granularity}"
                 f"-seed{self.seed}-split{self.split_seed}{tag}")
 
