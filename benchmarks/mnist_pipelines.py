@@ -20,7 +20,8 @@ paper's mean (its std over walks in parentheses). A cell is "in" when ours
 lies within the paper's std of the paper's mean.
 
     python benchmarks/mnist_pipelines.py [--walks 8] [--seeds 3] [--buffers 100,1000]
-        [--pipelines random,first-fixed,shuffle-buffer] [--steps-scale 1.0]
+        [--pipelines random,first-fixed,shuffle-buffer] [--granularities micro,macro]
+        [--precision float64] [--inputs pixels] [--steps-scale 1.0]
 
 About 12 minutes of one core with the defaults.
 """
@@ -29,24 +30,40 @@ from __future__ import annotations
 import argparse
 import itertools
 import time
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from lgc import load_problem
 from lgc.paper import paper_value
-from lgc.vocabulary import BATCH_PIPELINES, GRANULARITIES, INIT_RANGES, LOSSES, display
+from lgc.problems import zscore
+from lgc.vocabulary import (BATCH_PIPELINES, GRANULARITIES, INIT_RANGES, LOSSES, PRECISIONS,
+                            display)
 from lgc.walks import WalkSettings, progressive_gradient_walk, step_size
 
 SETTINGS = list(itertools.product(LOSSES, INIT_RANGES, GRANULARITIES))
 
 
-def last_step_accuracies(pipeline, buffer, loss, r, granularity, walks, seed, scale=1.0):
-    """Mean Ct and Cg over ``walks`` walks at their last step."""
+def mnist(seed, inputs="pixels"):
+    """MNIST split with ``seed``; its inputs pixels / 255 (lgc), or z-scored per
+    column over all its patterns as the paper's text says of its inputs
+    (lgc.problems.zscore: constant border pixels become 0)."""
     problem = load_problem("mnist", seed=seed)
+    if inputs == "pixels":
+        return problem
+    Z = zscore(np.vstack([problem.X_train, problem.X_test]))
+    n = len(problem.X_train)
+    return replace(problem, X_train=Z[:n], X_test=Z[n:])
+
+
+def last_step_accuracies(pipeline, buffer, loss, r, granularity, walks, seed, scale=1.0,
+                         precision="float64", inputs="pixels"):
+    """Mean Ct and Cg over ``walks`` walks at their last step."""
+    problem = mnist(seed, inputs)
     steps = max(1, round(GRANULARITIES[granularity].steps * scale))
     settings = WalkSettings(loss, r, step_size(granularity, r), steps, hessian="none",
-                            batches=pipeline,
+                            precision=precision, batches=pipeline,
                             **({"shuffle_buffer": buffer} if buffer is not None else {}))
     out = progressive_gradient_walk(problem, settings, range(walks), seed=seed)
     return float(out["Ct"][:, -1].mean()), float(out["Cg"][:, -1].mean())
@@ -58,12 +75,15 @@ def variants(pipelines, buffers):
             for p in pipelines for n in (buffers if p == "shuffle-buffer" else [None])]
 
 
-def measure(variants, walks, seeds, scale=1.0) -> pd.DataFrame:
+def measure(variants, walks, seeds, scale=1.0, granularities=tuple(GRANULARITIES),
+            **options) -> pd.DataFrame:
     """One row per (pipeline, setting, seed): mean last-step Ct and Cg."""
     rows = []
+    settings = [s for s in SETTINGS if s[2] in granularities]
     for (label, pipeline, buffer), (loss, r, gran), seed in itertools.product(
-            variants, SETTINGS, range(seeds)):
-        Ct, Cg = last_step_accuracies(pipeline, buffer, loss, r, gran, walks, seed, scale)
+            variants, settings, range(seeds)):
+        Ct, Cg = last_step_accuracies(pipeline, buffer, loss, r, gran, walks, seed, scale,
+                                      **options)
         rows.append(dict(pipeline=label, loss=loss, r=r, granularity=gran, seed=seed,
                          Ct=Ct, Cg=Cg, gap=Ct - Cg))
     return pd.DataFrame(rows)
@@ -116,6 +136,11 @@ def main(argv=None):
                         help="the N of the shuffle-buffer pipeline to try (default 100,1000)")
     parser.add_argument("--walks", type=int, default=8)
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--granularities", default=",".join(GRANULARITIES))
+    parser.add_argument("--precision", default="float64", choices=PRECISIONS,
+                        help="arithmetic of the losses and gradients (the authors': float32)")
+    parser.add_argument("--inputs", default="pixels", choices=("pixels", "zscore"),
+                        help="pixels / 255 (lgc) or z-scored columns (the paper's text)")
     parser.add_argument("--steps-scale", type=float, default=1.0,
                         help="fraction of the paper's steps (for a quick look only)")
     args = parser.parse_args(argv)
@@ -129,13 +154,16 @@ def main(argv=None):
     for note in problem.notes:
         print(f"note: {note}")
     start = time.perf_counter()
-    cells = table(measure(runs, args.walks, args.seeds, args.steps_scale))
+    cells = table(measure(runs, args.walks, args.seeds, args.steps_scale,
+                          args.granularities.split(","), precision=args.precision,
+                          inputs=args.inputs))
     shown = [c for c in cells.columns if not c.startswith("_")]
     with pd.option_context("display.width", 200, "display.max_columns", 30):
         print(cells[shown].to_string(index=False))
         print()
         print(verdict(cells).to_string(index=False, float_format="%.3f"))
-    print(f"\n{args.walks} walks x {args.seeds} seeds per cell, last-step accuracies; "
+    print(f"\n{args.walks} walks x {args.seeds} seeds per cell, last-step accuracies, "
+          f"{args.precision}, inputs {args.inputs}; "
           f"{time.perf_counter() - start:.0f} s")
 
 
