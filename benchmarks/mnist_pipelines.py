@@ -21,7 +21,7 @@ lies within the paper's std of the paper's mean.
 
     python benchmarks/mnist_pipelines.py [--walks 8] [--seeds 3] [--first-seed 0] [--buffers 100,1000]
         [--pipelines random,first-fixed,shuffle-buffer] [--granularities micro,macro]
-        [--precision float64] [--inputs pixels] [--steps-scale 1.0]
+        [--precision float64] [--inputs pixels] [--basins] [--steps-scale 1.0]
 
 About 12 minutes of one core with the defaults.
 """
@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from lgc import load_problem
+from lgc.basins import stagnation_table
 from lgc.paper import paper_value
 from lgc.problems import zscore
 from lgc.vocabulary import (BATCH_PIPELINES, GRANULARITIES, INIT_RANGES, LOSSES, PRECISIONS,
@@ -57,16 +58,21 @@ def mnist(seed, inputs="pixels"):
     return replace(problem, X_train=Z[:n], X_test=Z[n:])
 
 
-def last_step_accuracies(pipeline, buffer, loss, r, granularity, walks, seed, scale=1.0,
-                         precision="float64", inputs="pixels"):
-    """Mean Ct and Cg over ``walks`` walks at their last step."""
+def run_cell(pipeline, buffer, loss, r, granularity, walks, seed, scale=1.0,
+             precision="float64", inputs="pixels", basins=False):
+    """Mean Ct and Cg over ``walks`` walks at their last step, and with ``basins``
+    each walk's nstag and lstag of Et and Eg (lgc.basins, Table 9)."""
     problem = mnist(seed, inputs)
     steps = max(1, round(GRANULARITIES[granularity].steps * scale))
     settings = WalkSettings(loss, r, step_size(granularity, r), steps, hessian="none",
                             precision=precision, batches=pipeline,
                             **({"shuffle_buffer": buffer} if buffer is not None else {}))
     out = progressive_gradient_walk(problem, settings, range(walks), seed=seed)
-    return float(out["Ct"][:, -1].mean()), float(out["Cg"][:, -1].mean())
+    cell = dict(Ct=float(out["Ct"][:, -1].mean()), Cg=float(out["Cg"][:, -1].mean()))
+    for sample in ("Et", "Eg") if basins else ():
+        b = stagnation_table(out[sample])
+        cell.update({f"{sample} nstag": b.nstag, f"{sample} lstag": b.lstag})
+    return cell
 
 
 def variants(pipelines, buffers):
@@ -82,10 +88,9 @@ def measure(variants, walks, seeds, scale=1.0, granularities=tuple(GRANULARITIES
     settings = [s for s in SETTINGS if s[2] in granularities]
     for (label, pipeline, buffer), (loss, r, gran), seed in itertools.product(
             variants, settings, range(first_seed, first_seed + seeds)):
-        Ct, Cg = last_step_accuracies(pipeline, buffer, loss, r, gran, walks, seed, scale,
-                                      **options)
+        cell = run_cell(pipeline, buffer, loss, r, gran, walks, seed, scale, **options)
         rows.append(dict(pipeline=label, loss=loss, r=r, granularity=gran, seed=seed,
-                         Ct=Ct, Cg=Cg, gap=Ct - Cg))
+                         gap=cell["Ct"] - cell["Cg"], **cell))
     return pd.DataFrame(rows)
 
 
@@ -111,6 +116,22 @@ def table(runs: pd.DataFrame) -> pd.DataFrame:
             if std:
                 row[f"{name} in"] = abs(mean - value) <= std
             row[f"_{name}"] = mean - value
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def basins_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """nstag and lstag of Et and Eg, mean (population std) over all walks of all
+    seeds as the paper's Table 9 reports them, beside the paper's."""
+    rows = []
+    keys = ["pipeline", "loss", "r", "granularity"]
+    for key, group in runs.groupby(keys, sort=False):
+        row = dict(zip(keys, key), loss=display(key[1]))
+        for sample, metric in itertools.product(("Et", "Eg"), ("nstag", "lstag")):
+            v = np.concatenate(group[f"{sample} {metric}"].to_list()).astype(float)
+            paper = paper_value("mnist", sample, key[1], key[2], key[3], metric)
+            row[f"{sample} {metric} ours"] = f"{v.mean():.2f} ({v.std():.2f})"
+            row[f"{sample} {metric} paper"] = f"{paper[0]:.2f} ({paper[1]:.2f})"
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -144,6 +165,8 @@ def main(argv=None):
                         help="arithmetic of the losses and gradients (the authors': float32)")
     parser.add_argument("--inputs", default="pixels", choices=("pixels", "zscore"),
                         help="pixels / 255 (lgc) or z-scored columns (the paper's text)")
+    parser.add_argument("--basins", action="store_true",
+                        help="also print Table 9's nstag and lstag of Et and Eg")
     parser.add_argument("--steps-scale", type=float, default=1.0,
                         help="fraction of the paper's steps (for a quick look only)")
     args = parser.parse_args(argv)
@@ -157,15 +180,18 @@ def main(argv=None):
     for note in problem.notes:
         print(f"note: {note}")
     start = time.perf_counter()
-    cells = table(measure(runs, args.walks, args.seeds, args.steps_scale,
-                          args.granularities.split(","), args.first_seed,
-                          precision=args.precision,
-                          inputs=args.inputs))
+    measured = measure(runs, args.walks, args.seeds, args.steps_scale,
+                       args.granularities.split(","), args.first_seed,
+                       precision=args.precision, inputs=args.inputs, basins=args.basins)
+    cells = table(measured)
     shown = [c for c in cells.columns if not c.startswith("_")]
     with pd.option_context("display.width", 200, "display.max_columns", 30):
         print(cells[shown].to_string(index=False))
         print()
         print(verdict(cells).to_string(index=False, float_format="%.3f"))
+        if args.basins:
+            print()
+            print(basins_table(measured).to_string(index=False))
     print(f"\n{args.walks} walks x seeds {args.first_seed}..{args.first_seed + args.seeds - 1}"
           f" per cell, last-step accuracies, "
           f"{args.precision}, inputs {args.inputs}; "
