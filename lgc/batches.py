@@ -10,7 +10,7 @@ one of the pipelines of :data:`lgc.vocabulary.BATCH_PIPELINES`:
     draws B distinct patterns uniformly from the whole split, from its own
     random stream (``Generator.choice(P, B, replace=False)``).
 ``"first-fixed"``
-    The first B patterns of the split, the same at every step and for every
+    The first B patterns of each split, the same at every step and for every
     walk.
 ``"shuffle-buffer"``
     ``Dataset.from_tensor_slices(data).shuffle(N).repeat().batch(B)`` whose
