@@ -23,7 +23,7 @@ lies within the paper's std of the paper's mean.
         [--pipelines random,first-fixed,shuffle-buffer] [--granularities micro,macro]
         [--precision float64] [--inputs pixels] [--basins] [--steps-scale 1.0]
 
-About 12 minutes of one core with the defaults.
+5 to 15 minutes of one core with the defaults, depending on the load.
 """
 from __future__ import annotations
 
