@@ -138,7 +138,7 @@ def jax_ms(problem, walks, steps, repeats):
     rngs = [np.random.default_rng(i) for i in range(walks)]
 
     def draw():
-        """Mini-batch indices per walk, drawn on the host as lgc.walks._Batches does."""
+        """Mini-batch indices per walk, drawn on the host as lgc.batches does."""
         if not mnist:
             return None
         return tuple(np.stack([r.choice(len(X), problem.batch_size, replace=False)

@@ -4,8 +4,9 @@ A runnable reproduction of Bosman, Engelbrecht & Helbig (2020), "Visualising
 basins of attraction for the cross-entropy and the squared error neural
 network loss functions". Data flows one way:
 
-problems -> network / derivatives -> walks -> curvature, basins -> store ->
-report -> command line and notebooks.
+vocabulary -> datafiles -> problems -> network / derivatives -> batches -> walks
+(samplers) -> curvature, basins, fla, lanczos, slices -> store -> report, landscape,
+verdicts, claims -> plots -> command line, explorer and notebooks.
 """
 import logging
 
@@ -17,7 +18,8 @@ from .curvature import CURVATURES, classify, spectrum
 from .experiment import SampleConfig, run_sample, run_samples
 from .network import Architecture, accuracy, forward, loss, loss_grad, loss_hessian
 from .paper import paper_tables, paper_value
-from .problems import PROBLEMS, Problem, download_all, fetch, load_problem
+from .datafiles import download_all, fetch
+from .problems import PROBLEMS, Problem, load_problem
 from .report import samples_table, summarise_sample
 from .store import Sample
 from .walks import WalkSettings, progressive_gradient_walk, step_size

@@ -1,8 +1,8 @@
 """Readers for the benchmark files, each returning (inputs, labels) as stored.
 
-The file formats are described in ``docs/data.md``; what the
-problems do with the arrays (scaling, splits, targets) lives in
-:mod:`lgc.problems`.
+The file formats are described in ``docs/data.md``; where the files come
+from and how they are checked lives in :mod:`lgc.datafiles`, what the
+problems do with the arrays (scaling, splits, targets) in :mod:`lgc.problems`.
 """
 from __future__ import annotations
 

@@ -11,10 +11,11 @@ from pathlib import Path
 
 from ._arrays import BACKENDS
 from ._version import __version__
+from .batches import DEFAULT_BUFFER, check_pipeline
 from .curvature import DEFAULT_RTOL
 from .problems import PROBLEMS
-from .vocabulary import (GRANULARITIES, HESSIAN_MODES, LOSSES, PRECISIONS, SINGULAR_TESTS,
-                         WALKS)
+from .vocabulary import (BATCH_PIPELINES, GRANULARITIES, HESSIAN_MODES, LOSSES, PRECISIONS,
+                         SINGULAR_TESTS, WALKS)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -135,6 +136,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="also record the Hessian's extreme eigenvalues and eigenvalue "
                           "counts at every classified point (columns lambda_min, "
                           "lambda_max, n_pos, n_neg, n_zero; eigvalsh: 1.3-1.4x the time)")
+    run.add_argument("--batches", choices=BATCH_PIPELINES, default="random",
+                     help="MNIST only: the patterns a walk's losses see at each step: a "
+                          "fresh random batch per walk (default, the paper's text), the "
+                          "first 100, or tf.data's shuffle buffer re-initialised every "
+                          "step (the authors' program; docs/mnist-pipelines.md)")
+    run.add_argument("--shuffle-buffer", type=_positive_int, default=DEFAULT_BUFFER,
+                     help=f"N of --batches shuffle-buffer (default {DEFAULT_BUFFER})")
     run.add_argument("--hessian-every", type=_positive_int, default=1,
                      help="classify curvature at every k-th step only (default 1: all)")
     run.add_argument("--workers", type=_positive_int, default=min(os.cpu_count() or 1, 4),
@@ -210,13 +218,15 @@ def _cmd_run(args) -> int:
 
     if args.weights_stride is not None and not args.save_weights:
         raise ValueError(f"--weights-stride {args.weights_stride} needs --save-weights")
+    check_pipeline(PROBLEMS[args.problem].batch_size, args.batches, args.problem)
     config = SampleConfig(problem=args.problem, loss=args.loss, init_range=args.init_range,
                           granularity=args.granularity, walks=args.walks, steps=args.steps,
                           seed=args.seed, split_seed=args.split_seed, hessian=args.hessian,
                           rtol=args.rtol, hessian_every=args.hessian_every,
                           singular=args.singular, precision=args.precision,
                           backend=args.backend, eigenvalues=args.eigenvalues,
-                          walk=args.walk, bound=args.bound)
+                          walk=args.walk, bound=args.bound,
+                          batches=args.batches, shuffle_buffer=args.shuffle_buffer)
     sample = run_sample(config, args.out, chunk_size=args.chunk_size, workers=args.workers,
                         weights_stride=(args.weights_stride or 1) if args.save_weights else None,
                         progress=not args.quiet, scheduler=args.scheduler)

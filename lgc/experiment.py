@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ._version import __version__
+from .batches import check_pipeline
 from .problems import load_problem
 from .vocabulary import default_walks
 from ._arrays import backend as array_backend
@@ -74,6 +75,8 @@ class SampleConfig(WalkOptions):
         tag += "-eigenvalues" if self.eigenvalues else ""
         tag += "" if self.walk == "gradient" else f"-{self.walk}"
         tag += "" if self.bound is None else f"-b{self.bound:g}"
+        tag += "" if self.batches == "random" else f"-{self.batches}"
+        tag += f"{self.shuffle_buffer}" if self.batches == "shuffle-buffer" else ""
         return (f"{self.problem.lower()}-{self.loss}-r{r}-{self.granularity}"
                 f"-seed{self.seed}-split{self.split_seed}{tag}")
 
@@ -266,6 +269,7 @@ def _plan(config: SampleConfig, out_dir, weights_stride) -> _Job:
     """Check a sample's settings and resolve them; writes nothing."""
     validate(config)
     problem = load_problem(config.problem, seed=config.split_seed)
+    check_pipeline(problem.batch_size, config.batches, config.problem)
     config = config.resolved(problem.dim)
     check_fits(config, problem.dim, weights_stride)
     meta = provenance(config, problem)

@@ -1,11 +1,8 @@
-"""The paper's seven benchmark problems: data files, hashes, preprocessing, splits.
+"""The paper's seven benchmark problems: their shapes, preprocessing, splits, loading.
 
-Every data file is fetched through :mod:`pooch` and checked against a known hash.
-Offline (as in a classroom or on a cluster), point the environment variable
-``LGC_DATA_DIR`` at a folder holding the files: they are then read from there and
-never downloaded. With a network and no ``LGC_DATA_DIR``, the files are downloaded once
-into the user cache (``pooch.os_cache("lgc")``) from the authors' repository
-(github.com/annabosman/fla-in-tf, commit b51a1fb) and a public MNIST mirror.
+A problem reads its files through :mod:`lgc.datafiles` (where they come from, their
+hashes, ``LGC_DATA_DIR``) and parses them with :mod:`lgc._readers`; this module
+scales the inputs, makes the targets and splits the patterns.
 
 Choices the paper leaves open, made here (docs/departures.md#d11-preprocessing-and-the-data-sets,
 #d14-the-train-test-split, #d15-mnist):
@@ -28,26 +25,23 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
-import os
 import types
-from pathlib import Path
 
 import numpy as np
-import pooch
 
 from ._readers import READERS as _READERS
 from ._readers import freeze as _freeze
 from ._readers import read_mnist as _read_mnist
+from .datafiles import MNIST_TEST, MNIST_TRAIN, data_dir, fetch, file_hashes
+# re-exported for the callers that still import them from here (lgc/__init__.py,
+# lgc.reproduce); new code imports them from lgc.datafiles
+from .datafiles import REGISTRY, download_all  # noqa: F401
 from .vocabulary import n_weights
 
 __all__ = [
-    "REGISTRY",
     "PROBLEMS",
     "ProblemSpec",
     "Problem",
-    "fetch",
-    "file_hashes",
-    "download_all",
     "load_problem",
     "zscore",
     "split_indices",
@@ -55,31 +49,7 @@ __all__ = [
 
 logger = logging.getLogger("lgc")
 
-ENV_VAR = "LGC_DATA_DIR"
 TRAIN_FRACTION = 0.8
-_CSV_URL = (
-    "https://raw.githubusercontent.com/annabosman/fla-in-tf/"
-    "b51a1fb7ed484c57f447b7e6f3de08eb96fb2920/data/input/"
-)
-_MNIST_URL = "https://storage.googleapis.com/cvdf-datasets/mnist/"
-
-#: Known hash of every data file ("alg:hex"), as pooch wants it.
-REGISTRY = types.MappingProxyType({
-    "cancer.csv": "sha256:1425d9affa78ba8e53afc81d0ef8a19069ee10c4b21fe89b3cf514071b12ee33",
-    "diabetes.csv": "sha256:58c24703efd5f20292cdb5de9d1f0bf0240bc4cb977e467643168947dea9eaea",
-    "glass.csv": "sha256:9f0d18fad1ddea73f62f491d666a813ea4a96bddfda46b91318eb20110d6a5ce",
-    "heart.csv": "sha256:3648813c955b894641bc0869636eb499cba22b412a3ce290f3c0050f05fed00f",
-    "iris_training.csv": "sha256:59338155bd4b28662231091824b3ecd56404b2a004ec2f6599a1c041f1ab61a4",
-    "t10k-images-idx3-ubyte.gz": "sha256:8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
-    "t10k-labels-idx1-ubyte.gz": "sha256:f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
-    "train-labels-idx1-ubyte.gz": "sha256:3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
-    # Only the md5 of the canonical file is known here: pooch checks md5 as well.
-    "train-images-idx3-ubyte.gz": "md5:f68b3c2dcbeaaa9fbdd348bbdeb94873",
-})
-_URLS = {name: (_MNIST_URL if name.endswith(".gz") else _CSV_URL) + name for name in REGISTRY}
-
-_MNIST_TEST = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
-_MNIST_TRAIN = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,7 +63,7 @@ class ProblemSpec:
     n_in, hidden, n_out : int
         Layer widths of the one-hidden-layer network.
     files : tuple of str
-        Data files in :data:`REGISTRY` the problem reads (none for XOR).
+        Data files in :data:`lgc.datafiles.REGISTRY` the problem reads (none for XOR).
     n_patterns : int
         Patterns in the full data set.
     batch_size : int or None
@@ -122,7 +92,7 @@ PROBLEMS = types.MappingProxyType({s.name: s for s in (
     ProblemSpec("glass", 9, 9, 6, ("glass.csv",), 214),
     ProblemSpec("cancer", 30, 10, 1, ("cancer.csv",), 569),
     ProblemSpec("heart", 32, 10, 1, ("heart.csv",), 920),
-    ProblemSpec("mnist", 784, 10, 10, _MNIST_TEST + _MNIST_TRAIN, 70000, batch_size=100),
+    ProblemSpec("mnist", 784, 10, 10, MNIST_TEST + MNIST_TRAIN, 70000, batch_size=100),
 )})
 
 
@@ -174,116 +144,6 @@ class Problem:
         return n_weights(self.n_in, self.hidden, self.n_out)
 
 
-# ---------------------------------------------------------------- files and hashes
-
-def _env_dir() -> Path | None:
-    value = os.environ.get(ENV_VAR)
-    return Path(value) if value else None
-
-
-def _check_registered(name: str) -> None:
-    if name not in REGISTRY:
-        raise ValueError(
-            f"unknown data file {name!r}; known files are {sorted(REGISTRY)}. "
-            "Fix: use one of those names."
-        )
-
-
-def _verify(path: Path, name: str) -> None:
-    """Raise ValueError if the file at `path` does not have the registered hash."""
-    alg, expected = REGISTRY[name].split(":")
-    actual = pooch.file_hash(str(path), alg=alg)
-    if actual != expected:
-        raise ValueError(
-            f"{alg} hash of data file {name!r} at {path} does not match: "
-            f"expected {expected}, got {actual}. The file is corrupted or a different "
-            "version. Fix: replace it with a fresh copy (or delete it and unset "
-            f"{ENV_VAR} so it is downloaded again)."
-        )
-
-
-def fetch(name: str) -> Path:
-    """Return the local path of a data file, downloading it if needed.
-
-    With ``LGC_DATA_DIR`` set, the file must be in that folder: nothing is downloaded.
-    Otherwise it is downloaded once into ``pooch.os_cache("lgc")``. Either way the
-    file's hash is checked against :data:`REGISTRY`.
-
-    Parameters
-    ----------
-    name : str
-        A file name from :data:`REGISTRY`, e.g. ``"iris_training.csv"``.
-
-    Returns
-    -------
-    pathlib.Path
-        The verified local file.
-
-    Raises
-    ------
-    FileNotFoundError
-        ``LGC_DATA_DIR`` is set and the file is not in it.
-    ValueError
-        Unknown name, or the file's hash differs from the registered one.
-    OSError
-        The download failed.
-    """
-    _check_registered(name)
-    folder = _env_dir()
-    if folder is not None:
-        path = folder / name
-        if not path.is_file():
-            raise FileNotFoundError(
-                f"data file {name!r} is not in {ENV_VAR}={folder}. Fix: copy {name} "
-                f"into that folder, or unset {ENV_VAR} to download it from {_URLS[name]}."
-            )
-        _verify(path, name)
-    store = pooch.create(
-        path=pooch.os_cache("lgc"), base_url=_CSV_URL, registry=dict(REGISTRY),
-        urls=_URLS, env=ENV_VAR, retry_if_failed=2,
-    )
-    try:
-        return Path(store.fetch(name))
-    except ValueError as err:  # pooch: hash of the downloaded file differs
-        raise ValueError(
-            f"downloaded data file {name!r} failed its hash check ({err}). Fix: delete "
-            f"{store.path / name} and try again, or set {ENV_VAR} to a verified copy."
-        ) from err
-    except OSError as err:
-        raise OSError(
-            f"could not get data file {name!r} from {_URLS[name]} into {store.path}: "
-            f"{err}. Fix: check the network, or download the file elsewhere and set "
-            f"{ENV_VAR} to the folder holding it."
-        ) from err
-
-
-def file_hashes(names) -> dict:
-    """Return ``{file name: sha256}`` of the local copies of `names`, for provenance.
-
-    Parameters
-    ----------
-    names : iterable of str
-        File names from :data:`REGISTRY`; each is fetched (and verified) first.
-
-    Returns
-    -------
-    dict
-        sha256 hex digest per file name.
-    """
-    return {name: pooch.file_hash(str(fetch(name)), alg="sha256") for name in names}
-
-
-def download_all() -> dict:
-    """Fetch every registered data file, e.g. to prepare a machine for going offline.
-
-    Returns
-    -------
-    dict
-        ``{file name: pathlib.Path}``. Copy that folder and point ``LGC_DATA_DIR`` at it.
-    """
-    return {name: fetch(name) for name in REGISTRY}
-
-
 # ------------------------------------------------------------------- preprocessing
 
 def zscore(X: np.ndarray) -> np.ndarray:
@@ -331,8 +191,6 @@ def _one_hot(labels: np.ndarray, n_out: int, name: str) -> np.ndarray:
     return (labels[:, None] == classes[None, :]).astype(np.float64)  # sorted order
 
 
-# ----------------------------------------------------------------------- readers
-
 # ----------------------------------------------------------------------- loading
 
 _SPLIT_TEXT = "seeded 80/20 split, n_train = round(0.8 * P), rng = numpy default_rng(seed)"
@@ -376,13 +234,13 @@ def _load_table(spec: ProblemSpec, seed: int) -> Problem:
 def _mnist_train_files():
     """Paths of the official training images and labels, or None with the reason."""
     try:
-        return tuple(fetch(f) for f in _MNIST_TRAIN), None
+        return tuple(fetch(f) for f in MNIST_TRAIN), None
     except OSError as err:  # missing in LGC_DATA_DIR (FileNotFoundError) or no download
         return None, str(err)
 
 
 def _load_mnist(spec: ProblemSpec, seed: int) -> Problem:
-    test_img, test_lbl = (fetch(f) for f in _MNIST_TEST)  # missing: an error, no fallback
+    test_img, test_lbl = (fetch(f) for f in MNIST_TEST)  # missing: an error, no fallback
     X_t, y_t = _read_mnist(test_img, test_lbl)
     T_t = _one_hot(y_t, spec.n_out, spec.name)
     scaling = "pixels / 255 to [0, 1], not z-scored (many constant border pixels)"
@@ -390,7 +248,7 @@ def _load_mnist(spec: ProblemSpec, seed: int) -> Problem:
     if train_files is not None:
         X, y = _read_mnist(*train_files)
         return _make(spec, X, _one_hot(y, spec.n_out, spec.name), X_t, T_t, seed,
-                     _MNIST_TEST + _MNIST_TRAIN, [],
+                     MNIST_TEST + MNIST_TRAIN, [],
                      f"{scaling}; official 60,000 train / 10,000 test (seed unused)",
                      "official-60k/10k")
     note = ("MNIST training images absent: using the 10,000 official test images split "
@@ -398,7 +256,7 @@ def _load_mnist(spec: ProblemSpec, seed: int) -> Problem:
             f"60,000/10,000 split. Reason: {reason}")
     logger.warning(note)
     train, test = split_indices(len(X_t), seed)
-    return _make(spec, X_t[train], T_t[train], X_t[test], T_t[test], seed, _MNIST_TEST,
+    return _make(spec, X_t[train], T_t[train], X_t[test], T_t[test], seed, MNIST_TEST,
                  [note], f"{scaling}; {_SPLIT_TEXT} of the 10,000 official test images",
                  "t10k-split-80/20")
 
@@ -449,7 +307,7 @@ def load_problem(name: str, seed: int = 0) -> Problem:
         raise ValueError(f"unknown problem {name!r}; known problems are {list(PROBLEMS)}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    folder = _env_dir()
+    folder = data_dir()
     problem = _load_cached(key, int(seed), str(folder) if folder else None)
     # Fresh containers so a caller's edits to notes or hashes do not reach the cache.
     return dataclasses.replace(problem, hashes=dict(problem.hashes), notes=list(problem.notes))

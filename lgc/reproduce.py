@@ -21,7 +21,8 @@ from ._version import __version__
 from .experiment import run_samples
 from .paper import ACCURACY_TABLE, BASIN_TABLE, DIMENSIONS, paper_tables
 from .presets import get_preset
-from .problems import PROBLEMS, file_hashes
+from .datafiles import file_hashes
+from .problems import PROBLEMS
 from .report import summarise_sample
 from .store import write_json
 # the comparison and its tables, re-exported: the notebooks call them as R.<name>

@@ -52,6 +52,10 @@ PRECISIONS = ("float64", "float32")
 #: reflected at the bounds, the simple random walk, the progressive random walk and the
 #: Manhattan progressive random walk
 WALKS = ("gradient", "bounded-gradient", "random", "progressive-random", "manhattan")
+#: which patterns an MNIST walk's losses see at each step (lgc.batches): a fresh
+#: random batch per walk (the paper's text), the first B patterns, or tf.data's
+#: shuffle buffer re-initialised every step (the authors' program)
+BATCH_PIPELINES = ("random", "first-fixed", "shuffle-buffer")
 #: the curvature classes of a point, in the order of their integer codes
 CURVATURES = ("convex", "concave", "saddle", "singular")
 #: the paper's sample size: 10 walks per dimension of the weight space (Section 5.2)

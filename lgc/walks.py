@@ -13,22 +13,25 @@ and g_j == 0 steps +1). The walk is never bounded.
 Many walks advance together as one batch: every array here has the walks on
 its first axis. Each walk draws from its own random stream, seeded by
 (seed, walk index), so a walk's numbers do not depend on which other walks
-share its batch, on the batch size, or on the number of processes.
+share its batch, on the batch size, or on the number of processes. Which
+patterns the losses see at each step (all of them, or MNIST's mini-batches)
+is lgc.batches' business.
 """
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass, fields
 
 import numpy as np
 
-from . import derivatives, vocabulary
+from . import batches, derivatives, vocabulary
 from ._arrays import backend, check_backend, namespace, to_numpy
 from ._runtime import keep_freed_memory
+from .batches import DEFAULT_BUFFER
 from .curvature import (DEFAULT_RTOL, SPECTRUM, curvature, float32_dead_units, spectrum,
                         structural_zeros)
 from .network import Architecture, accuracy
-from .vocabulary import GRANULARITIES, HESSIAN_MODES, PRECISIONS, SINGULAR_TESTS, WALKS
+from .vocabulary import (BATCH_PIPELINES, GRANULARITIES, HESSIAN_MODES, PRECISIONS,
+                         SINGULAR_TESTS, WALKS)
 from threadpoolctl import threadpool_limits
 
 RECORDS = ("Et", "Eg", "Ct", "Cg", "grad_norm", "curvature")
@@ -90,6 +93,11 @@ class WalkOptions:
         [-b, b]^d (GECCO'18); every point is recorded alike (numpy only)
     bound : b of those walks' space [-b, b]^d, at least the init range r;
         None: b = r. Only for walks other than "gradient"
+    batches : which patterns an MNIST walk's losses see at each step
+        (lgc.vocabulary.BATCH_PIPELINES, lgc.batches): "random", a fresh
+        random batch per walk and step (the paper's text), "first-fixed" or
+        "shuffle-buffer" (the authors' program, docs/mnist-pipelines.md)
+    shuffle_buffer : N, the buffer of the "shuffle-buffer" pipeline
     """
 
     hessian: str = "full"
@@ -102,6 +110,8 @@ class WalkOptions:
     eigenvalues: bool = False
     walk: str = "gradient"
     bound: float | None = None
+    batches: str = "random"
+    shuffle_buffer: int = DEFAULT_BUFFER
 
     def options(self) -> dict:
         """The :class:`WalkOptions` fields of this object, by name."""
@@ -134,6 +144,14 @@ class WalkOptions:
         if self.walk != "gradient" and self.backend != "numpy":
             raise ValueError(f"walk {self.walk!r} runs in numpy only; got backend "
                              f"{self.backend!r}")
+        vocabulary.check("batch pipeline", self.batches, BATCH_PIPELINES)
+        buffer = self.shuffle_buffer
+        if isinstance(buffer, bool) or int(buffer) != buffer or buffer < 1:
+            raise ValueError(f"shuffle_buffer must be a positive whole number; got "
+                             f"{self.shuffle_buffer!r}")
+        if self.shuffle_buffer != DEFAULT_BUFFER and self.batches != "shuffle-buffer":
+            raise ValueError(f"shuffle_buffer={self.shuffle_buffer!r} is for "
+                             f"batches='shuffle-buffer' only; got batches={self.batches!r}")
 
 
 @dataclass(frozen=True)
@@ -204,98 +222,6 @@ def progressive_step(rngs, grad, eps: float, out=None):
         return np.copysign(sizes, 0.5 - (grad > 0), out=sizes)
     sizes = xp.asarray(sizes)
     return xp.copysign(sizes, 0.5 - xp.astype(grad > 0, sizes.dtype))
-
-
-_CODES = {}  # id(X) -> (weak reference to X, its bytes or None): once per array
-
-
-def _pixel_codes(X):
-    """X as bytes k when X is exactly k / 255 (MNIST's pixels), else None."""
-    known = _CODES.get(id(X))
-    if known is not None and known[0]() is X:
-        return known[1]
-    codes = np.rint(X * 255.0)
-    exact = codes.min() >= 0 and codes.max() <= 255 and np.array_equal(codes / 255.0, X)
-    codes = codes.astype(np.uint8) if exact else None
-    _CODES[id(X)] = (weakref.ref(X), codes)
-    return codes
-
-
-def _take_rows(A, index):
-    """A[index] for a numpy array (m, size) of row numbers: (m, size, columns)."""
-    xp = namespace(A)
-    rows = xp.take(A, xp.asarray(index.reshape(-1)), axis=0)
-    return xp.reshape(rows, index.shape + A.shape[1:])
-
-
-class _Rows:
-    """Gathers rows of X for many mini-batches.
-
-    MNIST's inputs are pixels k / 255 (k a byte). Gathering 100 rows of 784
-    float64 per walk and step moved 8x more memory than the pixels hold and
-    dominated the step; so in numpy, when X is exactly k / 255, the bytes k are
-    gathered into one reused buffer and divided by 255 again, which gives the
-    very same float64 values. Other array libraries hold X itself.
-    """
-
-    def __init__(self, X, n: int, size: int, dtype=np.float64, xp=np):
-        self.codes = _pixel_codes(X) if xp is np else None
-        if self.codes is None:
-            self.X = xp.asarray(np.asarray(X, dtype=dtype))
-        else:
-            self.out = np.empty((n, size, X.shape[1]), dtype=dtype)
-            self.scale = self.out.dtype.type(255)  # k / 255 rounded once, in the buffer's type
-
-    def take(self, index):
-        """X[index] for a numpy array index (m <= n, size) of row numbers."""
-        if self.codes is None:
-            return _take_rows(self.X, index)
-        out = self.out[:len(index)]
-        for rows, walk in zip(index, out):  # a walk's bytes, then its floats, in cache
-            np.divide(self.codes[rows], self.scale, out=walk)
-        return out
-
-
-class _Batches:
-    """One random mini-batch per walk and step (MNIST), drawn from the walk's stream.
-
-    The walks are evaluated a tile at a time (:func:`tiles`): a tile's decoded
-    batches are still in cache when the gradient's product X^T delta reads
-    them again, where all walks' batches (about 1.25 MB a walk) would not be.
-    """
-
-    def __init__(self, problem, rngs, size: int, tile: int, dtype=np.float64, xp=np):
-        self.rngs, self.size = rngs, size
-        self.train = _Rows(problem.X_train, tile, size, dtype, xp)
-        self.test = _Rows(problem.X_test, tile, size, dtype, xp)
-        self.T_train = xp.asarray(np.asarray(problem.T_train, dtype=dtype))
-        self.T_test = xp.asarray(np.asarray(problem.T_test, dtype=dtype))
-
-    def draw(self, walks: slice):
-        """(X_train, T_train, X_test, T_test) batches of these walks, (walks, size, .);
-        valid until the next draw."""
-        size, rngs = self.size, self.rngs[walks]
-        it = np.stack([r.choice(self.T_train.shape[0], size, replace=False) for r in rngs])
-        ig = np.stack([r.choice(self.T_test.shape[0], size, replace=False) for r in rngs])
-        return (self.train.take(it), _take_rows(self.T_train, it),
-                self.test.take(ig), _take_rows(self.T_test, ig))
-
-
-#: decoded mini-batches of one tile of walks stay below this: a few MB fit in cache
-_TILE_BYTES = 8e6
-#: a GPU has no cache to fit: its tiles only bound the memory the batches take
-_DEVICE_TILE_BYTES = 1e9
-
-
-def tiles(n: int, problem, itemsize: int = 8, budget: float | None = None) -> list:
-    """Slices of the n walks evaluated together: all of them, but for mini-batches
-    (MNIST) tiles whose two batches fit in ``budget`` bytes (default _TILE_BYTES)."""
-    size = getattr(problem, "batch_size", None)
-    if not size:
-        return [slice(0, n)]
-    per_walk = 2 * size * problem.X_train.shape[1] * itemsize
-    k = max(1, int((budget or _TILE_BYTES) // per_walk))
-    return [slice(a, min(a + k, n)) for a in range(0, n, k)]
 
 
 def _evaluate(W, data, arch, settings, curved=False, out=None, basis=None):
@@ -387,19 +313,6 @@ def progressive_gradient_walk(problem, settings: WalkSettings, walk_ids, seed: i
         return _walk(problem, settings, walk_ids, seed, weights_stride, callback)
 
 
-def _data(problem, seed: int, walk_ids, tile: int, dtype, xp):
-    """draw(walks) -> (X_train, T_train, X_test, T_test) those walks see at this
-    step: their own mini-batches (MNIST, from the walks' batch streams), else
-    the whole data set, converted once."""
-    size = getattr(problem, "batch_size", None)
-    if size:
-        rngs = walk_rngs(seed, walk_ids, _BATCH_STREAM)
-        return _Batches(problem, rngs, size, tile, dtype, xp).draw
-    full = tuple(xp.asarray(np.asarray(a, dtype)) for a in (
-        problem.X_train, problem.T_train, problem.X_test, problem.T_test))
-    return lambda walks: full
-
-
 def _records(n: int, steps: int, d: int, weights_stride: int | None,
              eigenvalues: bool = False) -> dict:
     """Empty records of n walks of ``steps`` points (curvature -1: not computed;
@@ -421,8 +334,8 @@ def _walk(problem, settings, walk_ids, seed, weights_stride, callback):
     n, steps = len(walk_ids), int(settings.steps)
     rngs = walk_rngs(seed, walk_ids)
     dtype = np.dtype(settings.precision)
-    walk_tiles = tiles(n, problem, dtype.itemsize, None if xp is np else _DEVICE_TILE_BYTES)
-    draw = _data(problem, seed, walk_ids, walk_tiles[0].stop, dtype, xp)
+    walk_tiles, draw = batches.patterns(problem, walk_rngs(seed, walk_ids, _BATCH_STREAM),
+                                        settings.batches, settings.shuffle_buffer, dtype, xp)
     stepper = None
     if settings.walk != "gradient":
         # lgc.samplers builds on this module (walk_rngs, progressive_step), so it is

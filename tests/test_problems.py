@@ -1,4 +1,4 @@
-"""Tests for lgc.problems: data files, hashes, preprocessing and splits."""
+"""Specification of lgc.problems: shapes, preprocessing, splits and loading."""
 import gzip
 
 from lgc import _readers
@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lgc import problems
-from lgc.problems import PROBLEMS, fetch, file_hashes, load_problem, split_indices, zscore
+from lgc.datafiles import MNIST_TEST, REGISTRY
+from lgc.problems import PROBLEMS, load_problem, split_indices, zscore
 
 TABLE_2_DIMS = {"xor": 9, "iris": 35, "diabetes": 81, "glass": 150,
                 "cancer": 321, "heart": 341, "mnist": 7960}
@@ -146,21 +146,7 @@ def test_arrays_are_read_only(data_dir):
 def test_hashes_record_files_used(data_dir):
     """Problem.hashes holds the registered sha256 of each file read."""
     p = load_problem("cancer")
-    assert p.hashes == {"cancer.csv": problems.REGISTRY["cancer.csv"].split(":")[1]}
-
-
-def test_file_hashes_is_sha256(data_dir):
-    """file_hashes gives the sha256 of the verified local file."""
-    (digest,) = file_hashes(["glass.csv"]).values()
-    assert digest == problems.REGISTRY["glass.csv"].removeprefix("sha256:")
-
-
-def test_corrupted_file_raises_with_expected_hash(empty_dir):
-    """A file whose hash differs raises ValueError naming the expected hash."""
-    (empty_dir / "iris_training.csv").write_text("150,4,setosa\n1,2,3,4,0\n")
-    expected = problems.REGISTRY["iris_training.csv"].split(":")[1]
-    with pytest.raises(ValueError, match=f"iris_training.csv.*expected {expected}, got"):
-        fetch("iris_training.csv")
+    assert p.hashes == {"cancer.csv": REGISTRY["cancer.csv"].split(":")[1]}
 
 
 def test_missing_file_raises_naming_it(empty_dir):
@@ -169,15 +155,9 @@ def test_missing_file_raises_naming_it(empty_dir):
         load_problem("glass")
 
 
-def test_unregistered_file_is_refused():
-    """fetch refuses a name that is not in the registry."""
-    with pytest.raises(ValueError, match="unknown data file 'wine.csv'"):
-        fetch("wine.csv")
-
-
 def test_mnist_falls_back_with_note(data_dir, tmp_path, monkeypatch):
     """Without the training images, MNIST splits t10k 80/20 and says so."""
-    for name in problems._MNIST_TEST + ("train-labels-idx1-ubyte.gz",):
+    for name in MNIST_TEST + ("train-labels-idx1-ubyte.gz",):
         (tmp_path / name).symlink_to(data_dir / name)
     monkeypatch.setenv("LGC_DATA_DIR", str(tmp_path))
     p = load_problem("mnist")

@@ -230,7 +230,7 @@ def test_curvature_with_dependent_inputs_discounts_exactly_the_structural_zeros(
 def test_gathered_batches_equal_plain_indexing_bit_for_bit(pixels):
     """Mini-batches gathered through the byte copy of k/255 pixels (or directly
     for any other inputs) are exactly X[index]: the same float64 values."""
-    from lgc.walks import _Rows
+    from lgc.batches import _Rows
     rng = np.random.default_rng(4)
     X = rng.integers(0, 256, (50, 6)) / 255.0 if pixels else rng.normal(size=(50, 6))
     rows = _Rows(X, n=3, size=7)
@@ -240,16 +240,16 @@ def test_gathered_batches_equal_plain_indexing_bit_for_bit(pixels):
 
 
 def test_mini_batch_walks_give_the_same_numbers_whatever_the_tile_size(monkeypatch):
-    """Mini-batch walks are evaluated a few at a time (lgc.walks.tiles); the tile
+    """Mini-batch walks are evaluated a few at a time (lgc.batches.tiles); the tile
     size, from one walk to all of them, changes no number."""
     from dataclasses import replace
-    from lgc import walks
+    from lgc import batches
     batched = replace(load_problem("iris"), batch_size=10)
     settings = _settings(hessian="none", steps=8)
     runs, n_tiles = [], []
     for tile_bytes in (1.0, 1300.0, 1e9):  # 1, 2 or all 7 walks per tile
-        monkeypatch.setattr(walks, "_TILE_BYTES", tile_bytes)
-        n_tiles.append(len(walks.tiles(7, batched)))
+        monkeypatch.setattr(batches, "_TILE_BYTES", tile_bytes)
+        n_tiles.append(len(batches.tiles(7, batched)))
         runs.append(progressive_gradient_walk(batched, settings, range(7), seed=2))
     assert n_tiles == [7, 4, 1]
     for run in runs[1:]:
