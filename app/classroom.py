@@ -37,7 +37,7 @@ batched = " and ".join(display(spec.name) for spec in by_size if spec.batch_size
 end_loss = app.result["Et"][0, -1]
 start_loss = app.result["Et"][0, 0]
 distance = float(abs(app.slice["path_xy"][0, 0]))
-means = app.basin_means()
+means, measures = app.basin_means(), app.landscape_measures()
 
 Markdown(f"""
 - Points at **low gradient and high loss** are places where training could get stuck.
@@ -50,6 +50,12 @@ Markdown(f"""
   Under the class table, and in the status line, are the same two numbers averaged over all
   the walks of the batch (as the page opened: nstag {means['nstag']:.2f} and lstag
   {means['lstag']:.2f} over {means['walks']} walks at `w` = {app.window.value}).
+- Under them, the **landscape measures** of the same walks, as fitness landscape analysis
+  defines them: *FEM* (ruggedness: 0 for a walk that only goes one way in equal steps,
+  near 1 when its ups and downs are as varied as can be), *M1* (the share of three-step
+  stretches where the loss does not change) and *M2* (the longest such run, as a share of
+  the walk). As the page opened: {", ".join(f"{k} = {v:.3f}" for k, v in measures.items()
+  if k != "walks")}.
 
 **The slice (the last picture) shows what the cloud cannot: the loss itself, around one
 place.** A network has one axis per weight ({display(smallest.name)}'s has {smallest.dim},

@@ -35,6 +35,7 @@ import time
 
 import numpy as np
 
+from . import fla
 from .basins import WINDOWS, stagnation_table, stagnation_trace
 from .experiment import default_hessian
 from .plots import lg_cloud, stagnation_figure
@@ -317,14 +318,19 @@ class Explorer:
                                                 self.shares().values()))
         table = ("<b>Curvature classes</b><table><tr><th align='left'>class</th>"
                  f"<th>points</th><th>share</th></tr>{rows}</table>")
-        means = self.basin_means()
-        if not means:
-            return table
-        return (table + f"<br><b>Basins</b> at w = {int(self.window.value)}<br>"
-                f"mean over {means['walks']} walks:<table>"
-                f"<tr><td>nstag</td><td align='right'>{means['nstag']:.2f}</td></tr>"
-                f"<tr><td>lstag</td><td align='right'>{means['lstag']:.2f}</td></tr>"
-                "</table>")
+        means, measures = self.basin_means(), self.landscape_measures()
+        if means:
+            table += (f"<br><b>Basins</b> at w = {int(self.window.value)}<br>"
+                      f"mean over {means['walks']} walks:<table>"
+                      f"<tr><td>nstag</td><td align='right'>{means['nstag']:.2f}</td></tr>"
+                      f"<tr><td>lstag</td><td align='right'>{means['lstag']:.2f}</td></tr>"
+                      "</table>")
+        if measures:
+            rows = "".join(f"<tr><td>{name}</td><td align='right'>{value:.3f}</td></tr>"
+                           for name, value in measures.items() if name != "walks")
+            table += (f"<br><b>Landscape</b> (docs/fla.md)<br>mean over {measures['walks']} "
+                      f"walks:<table>{rows}</table>")
+        return table
 
     def _draw_stagnation(self) -> None:
         """Figure 2 for the first walk's Et at the chosen window, and the batch's
@@ -368,6 +374,21 @@ class Explorer:
         return {"nstag": float(np.mean(self.basins.nstag)),
                 "lstag": float(np.mean(self.basins.lstag)),
                 "walks": int(len(self.basins.nstag))}
+
+    def landscape_measures(self) -> dict:
+        """Mean ruggedness (FEM) and neutrality (M1, M2) of the batch's training
+        losses over walks with finite losses, by their published definitions
+        (lgc.fla; FEM_0.01 for micro walks, FEM_0.1 for macro), and the walks
+        counted; empty when no walk has three points."""
+        et = self.result["Et"] if self.result is not None else np.empty((0, 0))
+        finite = et[np.isfinite(et).all(axis=1)]
+        if not len(finite) or finite.shape[1] < 3:
+            return {}
+        fem = "FEM_0.01" if self.granularity.value == "micro" else "FEM_0.1"
+        return {fem: float(np.mean(fla.per_walk(fla.fem, finite))),
+                "M1": float(np.mean(fla.per_walk(fla.m1, finite))),
+                "M2": float(np.mean(fla.per_walk(fla.m2, finite))),
+                "walks": int(len(finite))}
 
     def _draw_slice(self, problem, settings) -> None:
         """The training loss on a plane through the first walk's end point, spanned by

@@ -263,3 +263,16 @@ def test_batch_nstag_lstag_shown(small):
         assert f"at w = {w}" in small.classes.value
         assert f"<td>nstag</td><td align='right'>{nstag:.2f}</td>" in small.classes.value
         assert f"<td>lstag</td><td align='right'>{lstag:.2f}</td>" in small.classes.value
+
+
+def test_landscape_measures_of_the_batch_are_shown_beside_the_cloud(small):
+    """FEM, M1 and M2 of every walk's training loss (published definitions), averaged
+    over the batch, sit in the table beside the cloud under the granularity's FEM name."""
+    from lgc import fla
+    et = small.result["Et"]
+    fem = np.mean([fla.fem(row) for row in et])
+    name = "FEM_0.01" if small.granularity.value == "micro" else "FEM_0.1"
+    measures = small.landscape_measures()
+    assert measures == pytest.approx({name: fem, "M1": np.mean([fla.m1(r) for r in et]),
+                                      "M2": np.mean([fla.m2(r) for r in et]), "walks": 2})
+    assert f"<td>{name}</td><td align='right'>{fem:.3f}</td>" in small.classes.value
