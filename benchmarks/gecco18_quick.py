@@ -34,25 +34,10 @@ from lgc.walks import (WalkSettings, initial_points, progressive_gradient_walk,
 
 BOUND = 10.0
 GRANULARITIES = {"micro": (0.2, 1000), "macro": (2.0, 100)}
-SAMPLERS = ("random", "progressive", "gradient", "unbounded")
-# GECCO'18 Table 2, mean (std) over 30 runs, columns as SAMPLERS
-TABLE2 = {
-    ("fem", "micro"): ((0.41178, 0.02238), (0.30623, 0.00989), (0.20239, 0.00263),
-                       (0.20234, 0.00263)),
-    ("fem", "macro"): ((0.47964, 0.01450), (0.46006, 0.00611), (0.65177, 0.00707),
-                       (0.56348, 0.01880)),
-    ("m1", "micro"): ((0.01897, 0.01192), (0.02956, 0.00502), (0.01003, 0.01287),
-                      (0.36281, 0.03622)),
-    ("m1", "macro"): ((0.00310, 0.00194), (0.00238, 0.00084), (0.00967, 0.00964),
-                      (0.12001, 0.02479)),
-    ("m2", "micro"): ((0.00635, 0.00398), (0.01095, 0.00162), (0.00003, 0.00003),
-                      (0.00142, 0.00026)),
-    ("m2", "macro"): ((0.00252, 0.00149), (0.00188, 0.00064), (0.00000, 0.00002),
-                      (0.01999, 0.01042)),
-}
-# the MSE of the sampled points, mean (std) over all points (Figures 3 and 4)
-FITNESS = {"micro": ((0.457, 0.082), (0.451, 0.087), (0.092, 0.089), (0.098, 0.098)),
-           "macro": ((0.457, 0.082), (0.450, 0.086), (0.174, 0.110), (0.146, 0.128))}
+SAMPLERS = gecco18.SAMPLERS
+# the paper's numbers (lgc.gecco18): Table 2 per (measure, granularity), then sampler;
+# the MSE of the sampled points per (sampler, granularity)
+TABLE2, FITNESS = gecco18.TABLE2, gecco18.FITNESS
 MEASURES = {"fem": fla.fem, "m1": fla.m1, "m2": fla.m2}
 
 
@@ -145,7 +130,7 @@ def main(argv=None) -> None:
     print(head)
     print("-" * len(head))
     for (name, granularity), paper in TABLE2.items():
-        for sampler, (pm, ps) in zip(SAMPLERS, paper):
+        for sampler, (pm, ps) in paper.items():
             cells = [f"{pm:.5f} ({ps:.5f})"]
             for variant in fla.VARIANTS:
                 m, sd = fla.mean_std(means[name, granularity, sampler, variant])
@@ -155,9 +140,9 @@ def main(argv=None) -> None:
         print()
     print("MSE of the sampled points, mean (std) over all points")
     print(f"{'granularity':12} {'sampler':12} {'paper':>16} {'lgc':>16}")
-    for granularity, paper in FITNESS.items():
-        for sampler, (pm, ps) in zip(SAMPLERS, paper):
-            m, sd = fitness[granularity, sampler]
+    for granularity in GRANULARITIES:
+        for sampler in SAMPLERS:
+            (pm, ps), (m, sd) = FITNESS[sampler, granularity], fitness[granularity, sampler]
             print(f"{granularity:12} {sampler:12} {f'{pm:.3f} ({ps:.3f})':>16} "
                   f"{f'{m:.3f} ({sd:.3f})':>16}")
     print(f"\n{time.perf_counter() - start:.0f} s")

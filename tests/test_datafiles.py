@@ -1,31 +1,11 @@
 """Specification of lgc.datafiles: the data files, their hashes, fetching and checking."""
 import ast
-import os
 from pathlib import Path
 
 import pytest
 
 import lgc.datafiles
 from lgc.datafiles import REGISTRY, fetch, file_hashes
-
-DEFAULT_DATA = Path(__file__).parents[1].parent / "shared" / "data"
-
-
-@pytest.fixture
-def data_dir(monkeypatch):
-    """The real data folder (LGC_DATA_DIR, else ../shared/data), or skip."""
-    folder = Path(os.environ.get("LGC_DATA_DIR") or DEFAULT_DATA)
-    if not (folder / "glass.csv").is_file():
-        pytest.skip(f"benchmark data not found in {folder}")
-    monkeypatch.setenv("LGC_DATA_DIR", str(folder))
-    return folder
-
-
-@pytest.fixture
-def empty_dir(tmp_path, monkeypatch):
-    """An empty LGC_DATA_DIR."""
-    monkeypatch.setenv("LGC_DATA_DIR", str(tmp_path))
-    return tmp_path
 
 
 def test_file_hashes_is_sha256(data_dir):

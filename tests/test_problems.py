@@ -2,8 +2,6 @@
 import gzip
 
 from lgc import _readers
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,24 +14,6 @@ TABLE_2_DIMS = {"xor": 9, "iris": 35, "diabetes": 81, "glass": 150,
 SPLIT_SIZES = {"iris": (120, 30), "diabetes": (614, 154), "glass": (171, 43),
                "cancer": (455, 114), "heart": (736, 184)}
 TABLE_PROBLEMS = sorted(SPLIT_SIZES)
-DEFAULT_DATA = Path(__file__).parents[1].parent / "shared" / "data"
-
-
-@pytest.fixture
-def data_dir(monkeypatch):
-    """The real data folder (LGC_DATA_DIR, else ../shared/data), or skip."""
-    folder = Path(os.environ.get("LGC_DATA_DIR") or DEFAULT_DATA)
-    if not (folder / "iris_training.csv").is_file():
-        pytest.skip(f"benchmark data not found in {folder}")
-    monkeypatch.setenv("LGC_DATA_DIR", str(folder))
-    return folder
-
-
-@pytest.fixture
-def empty_dir(tmp_path, monkeypatch):
-    """An empty LGC_DATA_DIR."""
-    monkeypatch.setenv("LGC_DATA_DIR", str(tmp_path))
-    return tmp_path
 
 
 @pytest.mark.parametrize("name", list(TABLE_2_DIMS))
