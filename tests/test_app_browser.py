@@ -109,6 +109,16 @@ def _state(page) -> dict:
     })""")
 
 
+def _type_into_slider(page, name: str, value: str, state: dict) -> dict:
+    """Type ``value`` into the readout of the slider ``name``, as a student can, and
+    wait for the answer."""
+    page.locator(f".lgc-{name} .widget-readout").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(value)
+    page.keyboard.press("Enter")
+    return _answered(page, state)
+
+
 def _answered(page, before: dict) -> dict:
     """Wait until the status shows a new, finished answer; return the page's state."""
     page.wait_for_function(
@@ -181,12 +191,7 @@ def test_app_in_chromium(app_url, page):
     # a slider: type into the steps slider's readout, as a student can (fewer walks
     # would keep the first walk, so its stagnation picture, unchanged; fewer steps do not)
     state = new
-    readout = page.locator(".lgc-steps .widget-readout")
-    readout.click()
-    page.keyboard.press("Control+A")
-    page.keyboard.type("60")
-    page.keyboard.press("Enter")
-    new = _answered(page, state)
+    new = _type_into_slider(page, "steps", "60", state)
     assert new["status"].startswith("8 walks x 60 steps"), new["status"]
     assert new["cloud"] != state["cloud"] and new["stagnation"] != state["stagnation"]
     assert new["slice"] != state["slice"]
@@ -196,12 +201,7 @@ def test_app_in_chromium(app_url, page):
     # the window: only the stagnation picture and the basin numbers change; the walks
     # and so the cloud and the slice stay
     state = new
-    readout = page.locator(".lgc-window .widget-readout")
-    readout.click()
-    page.keyboard.press("Control+A")
-    page.keyboard.type("14")
-    page.keyboard.press("Enter")
-    new = _answered(page, state)
+    new = _type_into_slider(page, "window", "14", state)
     assert "batch at w = 14" in new["status"], new["status"]
     assert new["stagnation"] != state["stagnation"]
     assert new["cloud"] == state["cloud"] and new["slice"] == state["slice"]
