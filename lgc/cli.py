@@ -13,7 +13,8 @@ from ._arrays import BACKENDS
 from ._version import __version__
 from .curvature import DEFAULT_RTOL
 from .problems import PROBLEMS
-from .vocabulary import GRANULARITIES, HESSIAN_MODES, LOSSES, PRECISIONS, SINGULAR_TESTS
+from .vocabulary import (ACTIVATIONS, GRANULARITIES, HESSIAN_MODES, OUTPUTS, PRECISIONS,
+                         SINGULAR_TESTS, WALK_LOSSES)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -85,10 +86,14 @@ def build_parser() -> argparse.ArgumentParser:
                "  lgc run --problem iris --loss ce --range 1 --granularity micro --out results/demo\n"
                "  lgc run --problem heart --loss sse --range 10 --granularity macro --walks 50 \\\n"
                "          --hessian blocks --singular float32 --out results/authors-test\n"
+               "  lgc run --problem iris --loss hybrid --alpha 0.5 --activation tanh --range 1 \\\n"
+               "          --granularity macro --out results/beyond\n"
                "rerun the same command to resume an interrupted run; a complete sample is reused")
     run.add_argument("--problem", required=True, type=_problem,
                      help=f"one of {', '.join(PROBLEMS)}")
-    run.add_argument("--loss", required=True, choices=LOSSES)
+    run.add_argument("--loss", required=True, choices=WALK_LOSSES,
+                     help="sse or ce (the paper's), or hybrid: alpha SSE + (1 - alpha) CE "
+                          "(give --alpha)")
     run.add_argument("--range", dest="init_range", required=True, type=_positive_float,
                      help="walks start uniform in [-r, r]^d; the paper uses 1 and 10")
     run.add_argument("--granularity", required=True, choices=tuple(GRANULARITIES))
@@ -116,6 +121,16 @@ def build_parser() -> argparse.ArgumentParser:
                      help="also record the Hessian's extreme eigenvalues and eigenvalue "
                           "counts at every classified point (columns lambda_min, "
                           "lambda_max, n_pos, n_neg, n_zero; eigvalsh: 1.3-1.4x the time)")
+    run.add_argument("--activation", choices=ACTIVATIONS, default="sigmoid",
+                     help="hidden units (default sigmoid, the paper's; ELU with alpha 1)")
+    run.add_argument("--output", choices=OUTPUTS, default="sigmoid",
+                     help="output layer: sigmoid units (default, the paper's) or softmax "
+                          "(with --loss ce only: categorical cross-entropy; several outputs)")
+    run.add_argument("--alpha", type=float,
+                     help="with --loss hybrid: the weight of SSE, in [0, 1] (1: SSE, 0: CE)")
+    run.add_argument("--switch-step", type=_positive_int, metavar="K",
+                     help="descend --loss (sse or hybrid) for the first K steps, then CE; "
+                          "both losses are recorded at every point (Et_sse, Et_ce, ...)")
     run.add_argument("--hessian-every", type=_positive_int, default=1,
                      help="classify curvature at every k-th step only (default 1: all)")
     run.add_argument("--workers", type=_positive_int, default=min(os.cpu_count() or 1, 4),
@@ -168,7 +183,9 @@ def _cmd_run(args) -> int:
                           seed=args.seed, split_seed=args.split_seed, hessian=args.hessian,
                           rtol=args.rtol, hessian_every=args.hessian_every,
                           singular=args.singular, precision=args.precision,
-                          backend=args.backend, eigenvalues=args.eigenvalues)
+                          backend=args.backend, eigenvalues=args.eigenvalues,
+                          activation=args.activation, output=args.output, alpha=args.alpha,
+                          switch_step=args.switch_step)
     sample = run_sample(config, args.out, chunk_size=args.chunk_size, workers=args.workers,
                         weights_stride=(args.weights_stride or 1) if args.save_weights else None,
                         progress=not args.quiet, scheduler=args.scheduler)
