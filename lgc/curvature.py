@@ -312,9 +312,9 @@ def float32_dead_units(A, Z, activation: str = "sigmoid", output: str = "sigmoid
     from scipy.special import expit, softmax
 
     if activation not in _DEAD_SLOPE or output not in ("sigmoid", "softmax"):
-        raise ValueError(f"the float32 dead-unit test knows activations {tuple(_DEAD_SLOPE)} "
-                         f"and outputs ('sigmoid', 'softmax'); got {activation!r} and "
-                         f"{output!r}")
+        raise ValueError(f"no float32 dead-unit test for activation {activation!r} and output "
+                         f"{output!r}: implemented are activations {tuple(_DEAD_SLOPE)} and "
+                         f"outputs ('sigmoid', 'softmax')")
 
     def dead(y):
         return ((y == 0) | (y == 1)).all(axis=1).any(axis=-1)

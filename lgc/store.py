@@ -53,7 +53,9 @@ import pyarrow.parquet as pq
 from .curvature import CURVATURES, SPECTRUM
 from .walks import LOSS_RECORDS
 
-COLUMNS = ("walk", "step", "Et", "Eg", "Ct", "Cg", "grad_norm", "curvature")
+#: the columns of every sample lgc writes now; samples written before it recorded
+#: the saturation lack that one and still load
+COLUMNS = ("walk", "step", "Et", "Eg", "Ct", "Cg", "grad_norm", "curvature", "saturation")
 _CHUNK = re.compile(r"^walks-(\d{6,})-(\d{6,})$")
 
 
