@@ -127,11 +127,38 @@ def clouds(problem, color_by=None):
     return fig
 
 
+def describe(problem):
+    """What each cloud of ``problem`` holds, in numbers: per activation and range the
+    classified points by class, how far Et and the gradient norm reach, and how the
+    saturation colouring varies (its range and its Spearman correlation with Et)."""
+    for r in INIT_RANGES:
+        for a in ACTIVATIONS:
+            f = frames[(problem, a, r, "micro")]
+            c = f.dropna(subset=["curvature"])
+            n = c["curvature"].value_counts()
+            rho = c["saturation"].rank().corr(c["Et"].rank())
+            print(f"{display(a)}, {range_label(r)}: {len(c)} classified points (convex "
+                  f"{n.get('convex', 0)}, saddle {n.get('saddle', 0)}, singular "
+                  f"{n.get('singular', 0)}, concave {n.get('concave', 0)}); Et up to "
+                  f"{c['Et'].max():.3g}, gradient norm up to {c['grad_norm'].max():.3g}; "
+                  f"saturation {c['saturation'].min():.0%} to {c['saturation'].max():.0%}, "
+                  f"Spearman with Et {rho:+.2f}")
+
+
+# %% [markdown]
+# Each figure has one sub-figure per activation (columns) and range (rows), one pane
+# per curvature class; the micro walks' classified points are drawn (the others have
+# no curvature at this preset). The second figure of each problem colours the same
+# points by the hidden layer's saturation. Under each pair, the numbers it shows.
+
 # %%
 clouds("xor")
 
 # %%
 clouds("xor", "saturation")
+
+# %%
+describe("xor")
 
 # %%
 clouds("iris")
@@ -140,10 +167,35 @@ clouds("iris")
 clouds("iris", "saturation")
 
 # %%
+describe("iris")
+
+# %%
 clouds("heart")
 
 # %%
 clouds("heart", "saturation")
+
+# %%
+describe("heart")
+
+# %% [markdown]
+# Across the figures: how far the unbounded activations (ReLU, ELU) and the bounded ones
+# (sigmoid, tanh) reach from [-10, 10], how saturated the bounded ones are there, and
+# how often ReLU's points are singular. relu'' = 0 leaves a unit's incoming weights only
+# the Gauss-Newton curvature, of rank at most the number of patterns on which the unit
+# is active, so ReLU Hessians are singular wherever too few patterns activate a unit.
+
+# %%
+for p in PROBLEMS:
+    micro10 = table.query("problem == @p and range == 10 and granularity == 'micro'")
+    micro10 = micro10.set_index("activation")
+    far = {a: frames[(p, a, 10, "micro")]["Et"].max() for a in ACTIVATIONS}
+    print(f"{display(p)}, [-10, 10]: Et reaches {max(far['relu'], far['elu']):.3g} with "
+          f"ReLU/ELU, {max(far['sigmoid'], far['tanh']):.3g} with sigmoid/tanh; mean "
+          f"saturation sigmoid {micro10.loc['sigmoid', 'saturation']:.0%}, tanh "
+          f"{micro10.loc['tanh', 'saturation']:.0%}, ReLU {micro10.loc['relu', 'saturation']:.0%}, "
+          f"ELU {micro10.loc['elu', 'saturation']:.0%}; ReLU singular "
+          f"{shares.loc[(p, 'relu'), 'singular']:.0%} of its classified points (all settings)")
 
 # %% [markdown]
 # ## What the figures show, in this run's numbers
