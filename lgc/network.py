@@ -34,6 +34,7 @@ Non-finite weights are rejected with a ValueError naming one.
 from __future__ import annotations
 
 import math
+import numbers
 from typing import NamedTuple
 
 import autograd.numpy as anp
@@ -274,7 +275,8 @@ def check_model(kind: str, activation: str = "sigmoid", output: str = "sigmoid",
     vocabulary.check("activation", activation, vocabulary.ACTIVATIONS)
     vocabulary.check("output layer", output, vocabulary.OUTPUTS)
     if kind in vocabulary.PARAMETRIC_LOSSES:
-        if alpha is None or isinstance(alpha, bool) or not (0.0 <= alpha <= 1.0):
+        if (isinstance(alpha, bool) or not isinstance(alpha, numbers.Real)
+                or not 0.0 <= alpha <= 1.0):
             raise ValueError(f"the hybrid loss alpha SSE + (1 - alpha) CE needs alpha in "
                              f"[0, 1]; got alpha={alpha!r}")
     elif alpha is not None:

@@ -18,6 +18,7 @@ share its batch, on the batch size, or on the number of processes.
 """
 from __future__ import annotations
 
+import numbers
 import weakref
 from dataclasses import dataclass, fields
 
@@ -142,7 +143,7 @@ class WalkOptions:
         vocabulary.check("activation", self.activation, ACTIVATIONS)
         vocabulary.check("output layer", self.output, OUTPUTS)
         if self.alpha is not None and (isinstance(self.alpha, bool) or not (
-                isinstance(self.alpha, (int, float)) and 0.0 <= self.alpha <= 1.0)):
+                isinstance(self.alpha, numbers.Real) and 0.0 <= self.alpha <= 1.0)):
             raise ValueError(f"alpha must be a number in [0, 1] (alpha SSE + (1 - alpha) "
                              f"CE); got alpha={self.alpha!r}")
         if self.switch_step is not None and (
