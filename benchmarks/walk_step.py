@@ -7,6 +7,8 @@ at a time with autograd.grad, autograd.hessian and numpy.linalg.eigvalsh.
 eigvalsh, written from the equations (optional: `pip install jax`, or the
 `bench` extra; the column reads n/a without it).
 "whole process" times `lgc run` as a user runs it, start-up included.
+A second table times the walk-steps of ``--activation-problems`` (default
+Heart, full Hessian) once per hidden activation, against the sigmoid.
 "roofline" is a walk-step's flop count (step_flops) over the float64 matmul
 rate of both cores, measured in this run; "x roof" is the whole process over
 it. Prints medians of repeated runs; machines are noisy.
@@ -32,6 +34,7 @@ from autograd import grad, hessian
 import lgc
 from lgc.experiment import default_chunk_size, default_hessian
 from lgc.network import Architecture, accuracy, forward, loss
+from lgc.vocabulary import ACTIVATIONS
 from lgc.walks import WalkSettings, progressive_gradient_walk
 
 SIZES = {"xor": (64, 50), "iris": (64, 50), "diabetes": (32, 30), "glass": (16, 20),
@@ -51,9 +54,9 @@ def median_time(fn, repeats):
     return float(np.median(times))
 
 
-def lgc_ms(problem, walks, steps, repeats, backend="numpy"):
+def lgc_ms(problem, walks, steps, repeats, backend="numpy", activation="sigmoid"):
     settings = WalkSettings("sse", 1.0, 0.02, steps, hessian=default_hessian(problem.name),
-                            backend=backend)
+                            backend=backend, activation=activation)
     run = lambda: progressive_gradient_walk(problem, settings, range(walks), seed=0)  # noqa
     return 1e3 * median_time(run, repeats) / (walks * steps)
 
@@ -211,6 +214,9 @@ def main(argv=None):
                         help="skip the whole-process `lgc run --workers 2` column")
     parser.add_argument("--no-jax", dest="jax", action="store_false",
                         help="skip the JAX reference column")
+    parser.add_argument("--activation-problems", default="heart",
+                        help="comma-separated problems timed once per hidden activation "
+                             "(lgc.vocabulary.ACTIVATIONS), full Hessian; '' skips them")
     parser.add_argument("--backend", help="also time the walk-steps in this array "
                                           "library (cupy: on a GPU)")
     parser.add_argument("--backend-walks", type=int, default=None,
@@ -254,6 +260,17 @@ def main(argv=None):
         print(f"{name:9s} {problem.dim:5d} {ours:9.3f} {naive:9.2f} {jax_col} "
               f"{naive / ours:8.1f}x {vs_jax} {whole:19.3f} {roof:9.3g} {whole / roof:6.3g}x"
               f"{other}", flush=True)
+    names = [p for p in args.activation_problems.split(",") if p]
+    if names:
+        print(f"\n{'problem':9s} {'activation':10s} {'lgc ms':>9s} {'x sigmoid':>9s}")
+    for name in names:
+        problem = lgc.load_problem(name)
+        walks, steps = SIZES[name]
+        base = None
+        for act in ACTIVATIONS:
+            ms = lgc_ms(problem, walks, steps, args.repeats, activation=act)
+            base = base or ms
+            print(f"{name:9s} {act:10s} {ms:9.3f} {ms / base:8.2f}x", flush=True)
     print(f"\nlgc ms: one process, median of {args.repeats}; lgc run: the whole command "
           f"(start-up, files) with --workers 2, median of {args.whole_repeats}, "
           f"ms per walk-step")

@@ -14,8 +14,8 @@ from ._version import __version__
 from .batches import DEFAULT_BUFFER, check_pipeline
 from .curvature import DEFAULT_RTOL
 from .problems import PROBLEMS
-from .vocabulary import (BATCH_PIPELINES, GRANULARITIES, HESSIAN_MODES, LOSSES, PRECISIONS,
-                         SINGULAR_TESTS, WALKS)
+from .vocabulary import (ACTIVATIONS, BATCH_PIPELINES, GRANULARITIES, HESSIAN_MODES,
+                         OUTPUTS, PRECISIONS, SINGULAR_TESTS, WALK_LOSSES, WALKS)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -105,10 +105,14 @@ def build_parser() -> argparse.ArgumentParser:
                "  lgc run --problem iris --loss ce --range 1 --granularity micro --out results/demo\n"
                "  lgc run --problem heart --loss sse --range 10 --granularity macro --walks 50 \\\n"
                "          --hessian blocks --singular float32 --out results/authors-test\n"
+               "  lgc run --problem iris --loss hybrid --alpha 0.5 --activation tanh --range 1 \\\n"
+               "          --granularity macro --out results/beyond\n"
                "rerun the same command to resume an interrupted run; a complete sample is reused")
     run.add_argument("--problem", required=True, type=_problem,
                      help=f"one of {', '.join(PROBLEMS)}")
-    run.add_argument("--loss", required=True, choices=LOSSES)
+    run.add_argument("--loss", required=True, choices=WALK_LOSSES,
+                     help="sse or ce (the paper's), or hybrid: alpha SSE + (1 - alpha) CE "
+                          "(give --alpha)")
     run.add_argument("--range", dest="init_range", required=True, type=_positive_float,
                      help="walks start uniform in [-r, r]^d; the paper uses 1 and 10")
     run.add_argument("--granularity", required=True, choices=tuple(GRANULARITIES))
@@ -143,6 +147,16 @@ def build_parser() -> argparse.ArgumentParser:
                           "step (the authors' program; docs/mnist-pipelines.md)")
     run.add_argument("--shuffle-buffer", type=_positive_int, default=DEFAULT_BUFFER,
                      help=f"N of --batches shuffle-buffer (default {DEFAULT_BUFFER})")
+    run.add_argument("--activation", choices=ACTIVATIONS, default="sigmoid",
+                     help="hidden units (default sigmoid, the paper's; ELU with alpha 1)")
+    run.add_argument("--output", choices=OUTPUTS, default="sigmoid",
+                     help="output layer: sigmoid units (default, the paper's) or softmax "
+                          "(with --loss ce only: categorical cross-entropy; several outputs)")
+    run.add_argument("--alpha", type=float,
+                     help="with --loss hybrid: the weight of SSE, in [0, 1] (1: SSE, 0: CE)")
+    run.add_argument("--switch-step", type=_positive_int, metavar="K",
+                     help="descend --loss (sse or hybrid) for the first K steps, then CE; "
+                          "both losses are recorded at every point (Et_sse, Et_ce, ...)")
     run.add_argument("--hessian-every", type=_positive_int, default=1,
                      help="classify curvature at every k-th step only (default 1: all)")
     run.add_argument("--workers", type=_positive_int, default=min(os.cpu_count() or 1, 4),
@@ -226,7 +240,9 @@ def _cmd_run(args) -> int:
                           singular=args.singular, precision=args.precision,
                           backend=args.backend, eigenvalues=args.eigenvalues,
                           walk=args.walk, bound=args.bound,
-                          batches=args.batches, shuffle_buffer=args.shuffle_buffer)
+                          batches=args.batches, shuffle_buffer=args.shuffle_buffer,
+                          activation=args.activation, output=args.output, alpha=args.alpha,
+                          switch_step=args.switch_step)
     sample = run_sample(config, args.out, chunk_size=args.chunk_size, workers=args.workers,
                         weights_stride=(args.weights_stride or 1) if args.save_weights else None,
                         progress=not args.quiet, scheduler=args.scheduler)

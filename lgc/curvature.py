@@ -317,8 +317,8 @@ def zero_input_weights(X, hidden: int):
     return (blank[:, None] * hidden + np.arange(hidden)).ravel()
 
 
-def float32_dead_units(A, Z):
-    """Networks with a sigmoid unit stuck at exactly 0 or 1 in float32 on every pattern.
+def float32_dead_units(A, Z, activation: str = "sigmoid", output: str = "sigmoid"):
+    """Networks with a unit whose slope is exactly zero in float32 on every pattern.
 
     The authors' float32 code saw an exactly-zero eigenvalue when a unit's
     sigmoid rounded to 1.0 (or underflowed to 0.0) on every training pattern:
@@ -326,24 +326,55 @@ def float32_dead_units(A, Z):
     Hessian (the unit's incoming weights for a hidden unit, its bias for an
     output unit). This emulates that test from float64 pre-activations.
 
+    Beyond the paper the same rule, "f'(a) is exactly 0 in float32 on every
+    pattern", is applied to the other activations (docs/activations.md):
+    a tanh unit is dead where tanh(a) rounds to +-1 (1 - y^2 = 0); a ReLU unit
+    where a <= 0 on every pattern (output 0, slope 0: the "dying ReLU"); an ELU
+    unit where its slope exp(a) underflows to 0 (a below about -103.3). A
+    softmax output unit is dead, as a sigmoid one, where its output rounds to 0
+    or 1 on every pattern: the row of its bias in diag(y) - y y^T is then zero.
+
     Parameters
     ----------
     A : array (n, P, h)
         Hidden pre-activations.
     Z : array (n, P, K)
         Output logits.
+    activation : one of lgc.vocabulary.ACTIVATIONS
+    output : one of lgc.vocabulary.OUTPUTS
 
     Returns
     -------
     bool array (n,)
     """
-    from scipy.special import expit
+    from scipy.special import expit, softmax
 
-    def dead(pre):
-        y = expit(pre).astype(np.float32)
+    if activation not in _DEAD_SLOPE or output not in ("sigmoid", "softmax"):
+        raise ValueError(f"no float32 dead-unit test for activation {activation!r} and output "
+                         f"{output!r}: implemented are activations {tuple(_DEAD_SLOPE)} and "
+                         f"outputs ('sigmoid', 'softmax')")
+
+    def dead(y):
         return ((y == 0) | (y == 1)).all(axis=1).any(axis=-1)
 
-    return dead(A) | dead(Z)
+    Y = softmax(Z, axis=-1) if output == "softmax" else expit(Z)
+    hidden = _DEAD_SLOPE[activation](np.asarray(A))
+    return hidden.all(axis=1).any(axis=-1) | dead(Y.astype(np.float32))
+
+
+def _sigmoid_dead(A):
+    from scipy.special import expit
+    y = expit(A).astype(np.float32)
+    return (y == 0) | (y == 1)
+
+
+#: where a hidden unit's slope is exactly zero in float32, per activation
+_DEAD_SLOPE = {
+    "sigmoid": _sigmoid_dead,
+    "tanh": lambda A: np.abs(np.tanh(A).astype(np.float32)) == 1,
+    "relu": lambda A: A <= 0,
+    "elu": lambda A: (A <= 0) & (np.exp(np.minimum(A, 0.0)).astype(np.float32) == 0),
+}
 
 
 def curvature(H, mode: str = "full", sizes=None, rtol: float = DEFAULT_RTOL,

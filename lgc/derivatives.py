@@ -18,14 +18,25 @@ P*K. Its Hessian has the Gauss-Newton part J^T diag(l'') J plus the part
 sum l'(z) d2z/dw2, which is non-zero only between a hidden unit's incoming
 weights and itself (through sigmoid'') and its outgoing weights (through
 sigmoid').
+
+Other activations (docs/activations.md). Nothing above needs the sigmoid but
+its values f, f' and f'': the one code path takes them from :data:`ACTIVATIONS`,
+a table keyed by lgc.vocabulary.ACTIVATIONS (ReLU: f'(0) = 0 and f'' = 0
+everywhere; ELU: f'' = exp(a) for a <= 0, 0 above). A softmax output layer
+(with CE, the categorical cross-entropy) has l'' = diag(y) - y y^T per
+pattern instead of a diagonal: the Gauss-Newton part is taken with diag(y)
+and the rank-one terms sum_p (J_p^T y_p)(J_p^T y_p)^T are subtracted
+(:func:`_softmax_correction`).
 """
 from __future__ import annotations
+
+from typing import Callable, NamedTuple
 
 import numpy as np
 
 from ._arrays import expit, log_expit, namespace
 from . import vocabulary
-from .network import Architecture, check_finite_weights
+from .network import Architecture, check_finite_weights, check_model
 
 
 def _augment(M):
@@ -43,9 +54,159 @@ def _split(Wb, arch: Architecture):
     return xp.reshape(Wb[:, :m1], (n, n_in + 1, h)), xp.reshape(Wb[:, m1:], (n, h + 1, K))
 
 
+class Activation(NamedTuple):
+    """A hidden activation's maths, as the closed forms use it.
+
+    value(A) = f(A); slope(A, S) = f'(A); curve(A, S, S1) = f''(A), given
+    S = f(A) and S1 = f'(A); chain(E, A, S) = E f'(A), the back-propagation
+    product (written separately so that the sigmoid's keeps its order of
+    operations, hence its bits); saturated(A, S): where a unit counts as
+    saturated (:func:`saturation`).
+    """
+
+    value: Callable
+    slope: Callable
+    curve: Callable
+    chain: Callable
+    saturated: Callable
+
+
+#: a sigmoid or tanh unit is saturated where its slope is below this share of
+#: its largest slope (our own threshold, see :func:`saturation`)
+SATURATED_SLOPE = 0.01
+# ... that is, where |a| exceeds these: s (1 - s) = 0.25 SATURATED_SLOPE at
+# s = (1 + sqrt(1 - SATURATED_SLOPE)) / 2 (|a| = 5.99); 1 - tanh^2 = SATURATED_SLOPE
+# at tanh = sqrt(1 - SATURATED_SLOPE) (|a| = 2.99). Comparing |a| costs two array
+# operations a walk-step, the slopes three or more.
+_ROOT = np.sqrt(1.0 - SATURATED_SLOPE)
+_SIGMOID_EDGE = float(np.log((1.0 + _ROOT) / (1.0 - _ROOT)))
+_TANH_EDGE = float(np.arctanh(_ROOT))
+
+
+def _tanh_slope(A):
+    """tanh'(a) = 4 e / (1 + e)^2 with e = exp(-2|a|): accurate to rounding relative
+    to the value where tanh rounds to +-1 (1 - tanh^2 would be 0 there)."""
+    xp = namespace(A)
+    e = xp.exp(-2.0 * xp.abs(A))
+    return 4.0 * e / ((1.0 + e) * (1.0 + e))
+
+
+def _negative_exp(A):
+    """exp(min(a, 0)): ELU's slope below zero, never overflowing above."""
+    xp = namespace(A)
+    return xp.exp(xp.minimum(A, xp.zeros_like(A)))
+
+
+def _positive(A):
+    """1.0 where a > 0, else 0.0 (ReLU's slope, with relu'(0) = 0)."""
+    xp = namespace(A)
+    return xp.astype(A > 0, A.dtype)
+
+
+def _elu(A):
+    xp = namespace(A)
+    return xp.where(A > 0, A, xp.expm1(xp.minimum(A, xp.zeros_like(A))))
+
+
+def _elu_slope(A):
+    xp = namespace(A)
+    return xp.where(A > 0, xp.ones_like(A), _negative_exp(A))
+
+
+def _elu_curve(A):
+    xp = namespace(A)
+    return xp.where(A > 0, xp.zeros_like(A), _negative_exp(A))
+
+
+#: each activation of lgc.vocabulary.ACTIVATIONS written out (lgc.network has the
+#: same functions in autograd, the reference the tests hold these against)
+ACTIVATIONS = {
+    # sigmoid' = s (1 - s), sigmoid'' = s' (1 - 2 s): as the paper's code always had them
+    "sigmoid": Activation(
+        value=expit,
+        slope=lambda A, S: S * (1.0 - S),
+        curve=lambda A, S, S1: S1 * (1.0 - 2.0 * S),
+        chain=lambda E, A, S: E * S * (1.0 - S),
+        saturated=lambda A, S: namespace(A).abs(A) > _SIGMOID_EDGE),
+    # tanh'' = -2 tanh tanh'
+    "tanh": Activation(
+        value=lambda A: namespace(A).tanh(A),
+        slope=lambda A, S: _tanh_slope(A),
+        curve=lambda A, S, S1: -2.0 * S * S1,
+        chain=lambda E, A, S: E * _tanh_slope(A),
+        saturated=lambda A, S: namespace(A).abs(A) > _TANH_EDGE),
+    # relu'(0) = 0 and relu'' = 0, the kink included
+    "relu": Activation(
+        value=lambda A: namespace(A).where(A > 0, A, namespace(A).zeros_like(A)),
+        slope=lambda A, S: _positive(A),
+        curve=lambda A, S, S1: namespace(A).zeros_like(A),
+        chain=lambda E, A, S: E * _positive(A),
+        saturated=lambda A, S: A <= 0),
+    # ELU, alpha = 1: elu' = exp(a), elu'' = exp(a) for a <= 0; 1 and 0 above
+    "elu": Activation(
+        value=_elu,
+        slope=lambda A, S: _elu_slope(A),
+        curve=lambda A, S, S1: _elu_curve(A),
+        chain=lambda E, A, S: E * _elu_slope(A),
+        saturated=lambda A, S: A < 0),
+}
+
+
+def get_activation(name: str) -> Activation:
+    """The maths of a hidden activation named in lgc.vocabulary.ACTIVATIONS.
+
+    An unknown name raises naming the allowed ones; a name listed there but
+    not written out here raises rather than falling back to the sigmoid.
+    """
+    vocabulary.check("activation", name, vocabulary.ACTIVATIONS)
+    if name not in ACTIVATIONS:
+        raise ValueError(f"activation {name!r} has no derivatives in lgc.derivatives: "
+                         f"implemented are {tuple(ACTIVATIONS)}")
+    return ACTIVATIONS[name]
+
+
+def saturation(A, S, name: str = "sigmoid"):
+    """Share of the hidden layer's (pattern, unit) pairs that are saturated, per network.
+
+    Our own definition, in the spirit of Rakitianskaia & Engelbrecht's saturation
+    measure (2015: how close hidden outputs sit to the activation's asymptotes),
+    but a plain share rather than their histogram statistic: a sigmoid or tanh
+    unit is saturated on a pattern where its slope f'(a) is below
+    :data:`SATURATED_SLOPE` (1%) of its largest slope (sigmoid: s (1 - s) <
+    0.0025, i.e. |a| > 5.986; tanh: 1 - tanh^2 < 0.01, |a| > 2.993); a ReLU unit
+    where its output is zero (a <= 0: no gradient flows through it); an ELU
+    unit where it is in its negative regime (a < 0).
+
+    Parameters
+    ----------
+    A, S : arrays (n, P, h)
+        Hidden pre-activations and activations of n networks.
+    name : one of lgc.vocabulary.ACTIVATIONS
+
+    Returns
+    -------
+    array (n,) of shares in [0, 1]
+    """
+    xp = namespace(S)
+    mask = get_activation(name).saturated(A, S)
+    if xp is np:  # counting is 3x faster than a mean over two axes (XOR: ~2% of a step)
+        return np.count_nonzero(mask.reshape(len(mask), -1), axis=1) / mask[0].size
+    return xp.mean(xp.astype(mask, xp.float64), axis=(-2, -1))
+
+
+class Model(NamedTuple):
+    """What the closed forms need besides the weights and data: the loss (its
+    parameter alpha for the hybrid), the hidden activation, the output layer."""
+
+    kind: str
+    activation: str = "sigmoid"
+    output: str = "sigmoid"
+    alpha: float | None = None
+
+
 #: the losses whose per-element derivatives are written out below; a name in
-#: lgc.vocabulary.LOSSES but not here raises rather than falling through to another loss
-IMPLEMENTED = ("sse", "ce")
+#: lgc.vocabulary.WALK_LOSSES but not here raises rather than falling through to another
+IMPLEMENTED = ("sse", "ce", "hybrid")
 
 
 def _no_derivatives(kind):
@@ -53,18 +214,49 @@ def _no_derivatives(kind):
                       f"implemented are {IMPLEMENTED}")
 
 
-def _element_loss(Z, T, kind, Y=None):
-    """Per-element loss before averaging, shape of Z; Y = sigmoid(Z) when known."""
+def _log_softmax(Z):
+    xp = namespace(Z)
+    top = xp.max(Z, axis=-1, keepdims=True)
+    return Z - top - xp.log(xp.sum(xp.exp(Z - top), axis=-1, keepdims=True))
+
+
+def _element_loss(Z, T, kind, Y=None, output="sigmoid", alpha=None):
+    """Per-element loss before averaging, shape of Z; Y = sigmoid(Z) when known.
+
+    With a softmax output (CE only) the elements -T log softmax(Z), whose sum over
+    the outputs is a pattern's categorical cross-entropy."""
+    if output == "softmax":
+        return -T * _log_softmax(Z)
     if kind == "sse":
         return ((expit(Z) if Y is None else Y) - T) ** 2
     if kind == "ce":
         return -T * log_expit(Z) - (1.0 - T) * log_expit(-Z)
+    if kind == "hybrid":
+        Y = expit(Z) if Y is None else Y
+        return alpha * (Y - T) ** 2 + (1.0 - alpha) * (
+            -T * log_expit(Z) - (1.0 - T) * log_expit(-Z))
     raise _no_derivatives(kind)
 
 
-def _element_derivatives(Z, T, kind, scale):
+def _reduce(E, output="sigmoid"):
+    """The loss from its elements (n, P, K): the mean over P*K (the paper's), or for
+    a softmax output the sum over the outputs averaged over the P patterns."""
+    xp = namespace(E)
+    if output == "softmax":
+        return xp.sum(E, axis=(-2, -1)) / E.shape[-2]
+    return xp.mean(E, axis=(-2, -1))
+
+
+def _element_derivatives(Z, T, kind, scale, output="sigmoid", alpha=None):
     """First and second derivatives of scale * element-loss w.r.t. the logit, and
-    the outputs Y = sigmoid(Z) they are made of."""
+    the outputs Y = sigmoid(Z) (or softmax(Z)) they are made of.
+
+    For a softmax output the second derivative returned is the diagonal part y
+    of diag(y) - y y^T; the Hessian subtracts the rest (:func:`_softmax_correction`).
+    """
+    if output == "softmax":
+        Y = namespace(Z).exp(_log_softmax(Z))
+        return scale * (Y - T), scale * Y, Y
     Y = expit(Z)
     Y1 = Y * expit(-Z)  # sigmoid'(z), exact also when saturated
     if kind == "sse":
@@ -73,13 +265,17 @@ def _element_derivatives(Z, T, kind, scale):
     elif kind == "ce":
         d1 = Y - T
         d2 = Y1
+    elif kind == "hybrid":
+        d1 = alpha * (2.0 * (Y - T) * Y1) + (1.0 - alpha) * (Y - T)
+        d2 = alpha * (2.0 * (Y1 * Y1 + (Y - T) * Y1 * (1.0 - 2.0 * Y))) + (1.0 - alpha) * Y1
     else:
         raise _no_derivatives(kind)
     return scale * d1, scale * d2, Y
 
 
-def _check(Wb, X, T, kind, arch):
-    vocabulary.check("loss", kind, vocabulary.LOSSES)
+def _check(Wb, X, T, kind, arch, model=None):
+    model = Model(kind) if model is None else model
+    check_model(model.kind, model.activation, model.output, model.alpha)
     if Wb.ndim != 2 or Wb.shape[1] != arch.dim:
         raise ValueError(f"weights must have shape (n, {arch.dim}); got {Wb.shape}")
     if (X.shape[-1], T.shape[-1]) != (arch.n_in, arch.n_out) or X.shape[:-1] != T.shape[:-1]:
@@ -89,40 +285,58 @@ def _check(Wb, X, T, kind, arch):
     check_finite_weights(Wb)  # ~0.7 us for a walk batch: under 1% of a step
 
 
-def forward_pass(Wb, X, arch: Architecture):
+def _forward(Wb, X, arch: Architecture, act: Activation):
+    """Hidden pre-activations A, activations S = f(A) (n, P, h) and logits Z (n, P, K)."""
+    W1a, W2a = _split(Wb, arch)
+    A = X @ W1a[:, :-1, :] + W1a[:, -1:, :]
+    S = act.value(A)
+    Z = S @ W2a[:, :-1, :] + W2a[:, -1:, :]
+    return A, S, Z
+
+
+def forward_pass(Wb, X, arch: Architecture, activation: str = "sigmoid"):
     """Hidden activations S (n, P, h) and logits Z (n, P, K) for n networks.
 
     X may be shared (P, n_in) or per network (n, P, n_in), as for MNIST's
     per-walk mini-batches. X is never copied (no column of ones appended):
     with MNIST's 784 inputs that copy cost more than the products.
     """
-    W1a, W2a = _split(Wb, arch)
-    S = expit(X @ W1a[:, :-1, :] + W1a[:, -1:, :])
-    Z = S @ W2a[:, :-1, :] + W2a[:, -1:, :]
+    _, S, Z = _forward(Wb, X, arch, get_activation(activation))
     return S, Z
 
 
-def preactivations(Wb, X, arch: Architecture):
+def preactivations(Wb, X, arch: Architecture, activation: str = "sigmoid"):
     """Hidden pre-activations A (n, P, h) and logits Z (n, P, K) for n networks."""
-    W1a, W2a = _split(Wb, arch)
-    A = X @ W1a[:, :-1, :] + W1a[:, -1:, :]
-    Z = expit(A) @ W2a[:, :-1, :] + W2a[:, -1:, :]
+    A, _, Z = _forward(Wb, X, arch, get_activation(activation))
     return A, Z
 
 
-def batch_loss(Wb, X, T, kind: str, arch: Architecture):
-    """Loss (n,) and outputs sigmoid(Z) (n, P, K) of n networks
+def batch_loss(Wb, X, T, kind: str, arch: Architecture, activation: str = "sigmoid",
+               output: str = "sigmoid", alpha: float | None = None):
+    """Loss (n,) and outputs sigmoid(Z) (or softmax(Z)) (n, P, K) of n networks
     (docs/departures.md#d7-both-losses-are-means-and-ce-is-binary).
 
     Raises ValueError for non-finite weights, as :func:`loss_and_grad`.
     """
+    model = Model(kind, activation, output, alpha)
+    check_model(kind, activation, output, alpha)
     check_finite_weights(Wb)
-    _, Z = forward_pass(Wb, X, arch)
-    xp, Y = namespace(Z), expit(Z)
-    return xp.mean(_element_loss(Z, T, kind, Y), axis=(-2, -1)), Y
+    _, _, Z = _forward(Wb, X, arch, get_activation(activation))
+    return losses_from_logits(Z, T, model)
 
 
-def loss_and_grad(Wb, X, T, kind: str, arch: Architecture):
+def losses_from_logits(Z, T, model: Model):
+    """Loss (n,) and outputs (n, P, K) of networks whose logits are Z (n, P, K)."""
+    if model.output == "softmax":
+        Y = namespace(Z).exp(_log_softmax(Z))
+    else:
+        Y = expit(Z)
+    E = _element_loss(Z, T, model.kind, Y, model.output, model.alpha)
+    return _reduce(E, model.output), Y
+
+
+def loss_and_grad(Wb, X, T, kind: str, arch: Architecture, activation: str = "sigmoid",
+                  output: str = "sigmoid", alpha: float | None = None):
     """Loss (n,), gradient (n, d) and outputs sigmoid(Z) (n, P, K) for n networks.
 
     Back-propagation written as matrix products over the whole batch. NaN or
@@ -130,26 +344,32 @@ def loss_and_grad(Wb, X, T, kind: str, arch: Architecture):
     (:func:`lgc.network.check_finite_weights`), here and in :func:`hessian`,
     :func:`loss_grad_hessian` and :func:`batch_loss`: they have no loss to
     speak of, and their NaN Hessian would otherwise reach the curvature test.
+    ``activation``, ``output`` and ``alpha`` choose the network and loss
+    beyond the paper's (lgc.network.loss); the defaults are the paper's.
     """
-    loss, grad, Y, _ = _backprop(Wb, X, T, kind, arch)
+    loss, grad, Y, _ = _backprop(Wb, X, T, kind, arch, Model(kind, activation, output, alpha))
     return loss, grad, Y
 
 
-def _backprop(Wb, X, T, kind, arch):
-    """loss_and_grad's results and what the Hessian reuses: S, l'(Z) and l''(Z).
+def _backprop(Wb, X, T, kind, arch, model=None):
+    """loss_and_grad's results and what the Hessian and the walks reuse:
+    (A, S, Z, l'(Z), l''(Z)).
 
     Written against the array API standard, so that walks run in any array
     library (lgc._arrays); on numpy these are the same operations as ever.
     """
+    model = Model(kind) if model is None else model
     xp = namespace(Wb)
     Wb = xp.asarray(Wb)
     Wb = Wb if Wb.dtype in (xp.float32, xp.float64) else xp.astype(Wb, xp.float64)
-    _check(Wb, X, T, kind, arch)
-    S, Z = forward_pass(Wb, X, arch)
+    _check(Wb, X, T, kind, arch, model)
+    act = get_activation(model.activation)
+    A, S, Z = _forward(Wb, X, arch, act)
     P, K = Z.shape[-2], Z.shape[-1]
-    d1, d2, Y = _element_derivatives(Z, T, kind, 1.0 / (P * K))  # (n, P, K)
+    scale = 1.0 / P if model.output == "softmax" else 1.0 / (P * K)
+    d1, d2, Y = _element_derivatives(Z, T, kind, scale, model.output, model.alpha)  # (n, P, K)
     _, W2a = _split(Wb, arch)
-    delta1 = (d1 @ xp.matrix_transpose(W2a[:, :-1, :])) * S * (1.0 - S)  # (n, P, h)
+    delta1 = act.chain(d1 @ xp.matrix_transpose(W2a[:, :-1, :]), A, S)  # (n, P, h)
     n, (n_in, h, _) = Wb.shape[0], arch
     # the flat gradient is dW1, db1, dW2, db2 side by side (lgc.network.unpack)
     grad = xp.empty_like(Wb)
@@ -158,8 +378,8 @@ def _backprop(Wb, X, T, kind, arch):
     grad[:, i1:i2] = xp.sum(delta1, axis=1)
     grad[:, i2:i3] = xp.reshape(xp.matrix_transpose(S) @ d1, (n, h * K))
     grad[:, i3:] = xp.sum(d1, axis=1)
-    loss = xp.mean(_element_loss(Z, T, kind, Y), axis=(-2, -1))
-    return loss, grad, Y, (S, d1, d2)
+    loss = _reduce(_element_loss(Z, T, kind, Y, model.output, model.alpha), model.output)
+    return loss, grad, Y, (A, S, Z, d1, d2)
 
 
 def _pair_index(m: int):
@@ -253,7 +473,8 @@ def input_basis(X):
     return None if rank == Xa.shape[1] else np.ascontiguousarray(Vt[:rank].T)
 
 
-def hessian(Wb, X, T, kind: str, arch: Architecture, out=None, basis=None):
+def hessian(Wb, X, T, kind: str, arch: Architecture, out=None, basis=None,
+            activation: str = "sigmoid", output: str = "sigmoid", alpha: float | None = None):
     """Full Hessian of the loss for each of n networks, shape (n, d, d).
 
     H = J^T diag(l'') J + sum_pk l'_pk d2z_pk/dw2 (see the module docstring).
@@ -266,40 +487,79 @@ def hessian(Wb, X, T, kind: str, arch: Architecture, out=None, basis=None):
     network function (the restriction Q^T H Q, with Q orthonormal): shape
     (n, d', d') with d' = d - h (n_in+1-r). Its eigenvalues are those of H
     without the h (n_in+1-r) structural zeros, and it is cheaper to build and
-    to factorise.
+    to factorise. ``activation``, ``output`` and ``alpha`` as in
+    :func:`loss_and_grad`.
     """
-    return loss_grad_hessian(Wb, X, T, kind, arch, out, basis)[3]
+    return loss_grad_hessian(Wb, X, T, kind, arch, out, basis, activation, output, alpha)[3]
 
 
-def loss_grad_hessian(Wb, X, T, kind: str, arch: Architecture, out=None, basis=None):
+def loss_grad_hessian(Wb, X, T, kind: str, arch: Architecture, out=None, basis=None,
+                      activation: str = "sigmoid", output: str = "sigmoid",
+                      alpha: float | None = None):
     """Loss, gradient, outputs (as :func:`loss_and_grad`) and :func:`hessian`,
     from one forward pass."""
-    loss, grad, Y, (S, d1, d2) = _backprop(Wb, X, T, kind, arch)
+    model = Model(kind, activation, output, alpha)
+    point = evaluate(Wb, X, T, model, arch, hessian=True, out=out, basis=basis)
+    return point.loss, point.grad, point.Y, point.H
+
+
+class Point(NamedTuple):
+    """What :func:`evaluate` computes at n networks: loss (n,), gradient (n, d),
+    outputs Y (n, P, K), Hessians H (n, d, d) or None, hidden pre-activations A
+    and activations S (n, P, h), logits Z (n, P, K)."""
+
+    loss: object
+    grad: object
+    Y: object
+    H: object
+    A: object
+    S: object
+    Z: object
+
+
+def evaluate(Wb, X, T, model: Model, arch: Architecture, hessian: bool = False, out=None,
+             basis=None) -> Point:
+    """Loss, gradient and (with ``hessian``) the Hessian of n networks from one
+    forward pass, with the hidden layer and logits a walk records more from
+    (:func:`saturation`, :func:`losses_from_logits`). ``out`` and ``basis`` as
+    in :func:`hessian`."""
+    loss, grad, Y, (A, S, Z, d1, d2) = _backprop(Wb, X, T, model.kind, arch, model)
+    if not hessian:
+        return Point(loss, grad, Y, None, A, S, Z)
     xp = namespace(S)
+    act = get_activation(model.activation)
+    S1 = act.slope(A, S)
+    S2 = act.curve(A, S, S1)
     Xa = _augment(X)  # (P, n_in+1)
     if basis is not None:
         # X~ W~1 = (X~ U)(U^T W~1): in V1's coordinates the inputs are X~ U
         Xa = Xa @ xp.asarray(basis)
-    _, W2a = _split(Wb, arch)
+    _, W2a = _split(xp.asarray(Wb), arch)
+    # a softmax's l'' = scale (diag(y) - y y^T): d2 holds scale y, the rest follows
+    softmax = (Y, 1.0 / Z.shape[-2]) if model.output == "softmax" else None
     if xp is np:
-        return loss, grad, Y, _hessian(Xa, S, W2a, d1, d2, out)
-    return loss, grad, Y, _dense_hessian(Xa, S, W2a, d1, d2)
+        H = _hessian(Xa, S, S1, S2, W2a, d1, d2, out, softmax)
+    else:
+        H = _dense_hessian(Xa, S, S1, S2, W2a, d1, d2, softmax)
+    return Point(loss, grad, Y, H, A, S, Z)
 
 
-def _hessian(Xa, S, W2a, d1, d2, out):
-    """The Hessian from the (augmented) inputs, hidden activations and l', l''."""
+def _hessian(Xa, S, S1, S2, W2a, d1, d2, out, softmax=None):
+    """The Hessian from the (augmented) inputs, hidden activations S and their
+    first and second derivatives S1, S2, and l', l'' (``softmax``: (Y, scale) of
+    a softmax output, whose rank-one terms are then subtracted)."""
     n, P, h = S.shape
     A1, K = Xa.shape[1], W2a.shape[-1]
     m1 = A1 * h
-    S1 = S * (1.0 - S)
-    S2 = S1 * (1.0 - 2.0 * S)
     Sa = _augment(S)  # (n, P, h+1)
 
     C = S1[:, :, None, :] * W2a[:, None, :-1, :].transpose(0, 1, 3, 2)  # (n, P, K, h)
     H = _gauss_newton(Xa, C, Sa, d2, m1, out)
+    if softmax is not None:
+        _softmax_correction(H, Xa, C, Sa, *softmax)
 
     # Second-order part. Hidden unit j couples its incoming weights W~1[:, j]
-    # with themselves (sigmoid'') and with its outgoing weights W2[j, :] (sigmoid').
+    # with themselves (f'') and with its outgoing weights W2[j, :] (f').
     E = d1 @ W2a[:, :-1, :].transpose(0, 2, 1)  # (n, P, h)
     ES2 = E * S2
     H11 = H[:, :m1, :m1].reshape(n, A1, h, A1, h)  # a view into H
@@ -318,7 +578,23 @@ def _hessian(Xa, S, W2a, d1, d2, out):
     return H
 
 
-def _dense_hessian(Xa, S, W2a, d1, d2):
+def _softmax_correction(H, Xa, C, Sa, Y, scale):
+    """Subtract scale sum_p v_p v_p^T from H (n, d, d), v_p = J_p^T y_p: with the
+    Gauss-Newton part taken with diag(y), this makes it J^T (diag(y) - y y^T) J.
+
+    Row k of J_p on the input weights is x~_p (x) c_pk, on the output weights
+    s~_p on output k's, so v_p is x~_p (x) sum_k y_pk c_pk, then s~_p (x) y_p.
+    """
+    n, P, K, h = C.shape
+    A1, H1 = Xa.shape[1], Sa.shape[-1]
+    CY = np.matmul(Y[:, :, None, :], C)[:, :, 0, :]  # (n, P, h): sum_k y_pk c_pkj
+    V = np.concatenate([(Xa[None, :, :, None] * CY[:, :, None, :]).reshape(n, P, A1 * h),
+                        (Sa[:, :, :, None] * Y[:, :, None, :]).reshape(n, P, H1 * K)],
+                       axis=-1)
+    H -= scale * np.matmul(V.transpose(0, 2, 1), V)
+
+
+def _dense_hessian(Xa, S, S1, S2, W2a, d1, d2, softmax=None):
     """:func:`_hessian` in any array library, from the array API standard alone.
 
     Where _hessian saves flops with numpy-only gathers and in-place writes into
@@ -332,8 +608,6 @@ def _dense_hessian(Xa, S, W2a, d1, d2):
     n, P, h = S.shape
     A1, K = Xa.shape[1], W2a.shape[-1]
     m1, H1 = A1 * h, h + 1
-    S1 = S * (1.0 - S)
-    S2 = S1 * (1.0 - 2.0 * S)
     Sa = _augment(S)  # (n, P, h+1)
     W2t = xp.matrix_transpose(W2a[:, :-1, :])  # (n, K, h)
     eye_h, eye_K = xp.eye(h, dtype=S.dtype), xp.eye(K, dtype=S.dtype)
@@ -344,6 +618,10 @@ def _dense_hessian(Xa, S, W2a, d1, d2):
     J2 = xp.reshape(Sa[:, :, None, :, None] * eye_K[:, None, :], (n, P * K, H1 * K))
     J = xp.concat([J1, J2], axis=-1)
     H = xp.matrix_transpose(J) @ (xp.reshape(d2, (n, P * K, 1)) * J)
+    if softmax is not None:  # l'' = scale (diag(y) - y y^T): subtract the y y^T part
+        Y, scale = softmax
+        V = xp.sum(xp.reshape(J, (n, P, K, m1 + H1 * K)) * Y[..., None], axis=2)
+        H = H - scale * (xp.matrix_transpose(V) @ V)
 
     # second order: sum_p e_pj s''_pj x~_pa x~_pb at ((a, j), (b, j)) ...
     E = d1 @ W2t  # (n, P, h)

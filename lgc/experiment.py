@@ -27,8 +27,8 @@ from .problems import load_problem
 from .vocabulary import default_walks
 from ._arrays import backend as array_backend
 from .store import CorruptSample, Sample, _differences
-from .walks import (WalkOptions, WalkSettings, default_steps, progressive_gradient_walk,
-                    step_size)
+from .walks import (WalkOptions, WalkSettings, check_problem, default_steps,
+                    progressive_gradient_walk, step_size)
 
 log = logging.getLogger("lgc")
 
@@ -77,6 +77,11 @@ class SampleConfig(WalkOptions):
         tag += "" if self.bound is None else f"-b{self.bound:g}"
         tag += "" if self.batches == "random" else f"-{self.batches}"
         tag += f"{self.shuffle_buffer}" if self.batches == "shuffle-buffer" else ""
+        # beyond the paper (docs/activations.md): tagged only when not the paper's
+        tag += "" if self.activation == "sigmoid" else f"-{self.activation}"
+        tag += "" if self.output == "sigmoid" else f"-{self.output}"
+        tag += "" if self.alpha is None else f"-alpha{self.alpha:g}"
+        tag += "" if self.switch_step is None else f"-switch{self.switch_step}"
         return (f"{self.problem.lower()}-{self.loss}-r{r}-{self.granularity}"
                 f"-seed{self.seed}-split{self.split_seed}{tag}")
 
@@ -107,10 +112,12 @@ def validate(config: SampleConfig) -> None:
         raise ValueError(str(err)) from None
 
 
-#: bytes a recorded (walk, step) row takes in memory: two int32, five float64,
-#: the curvature code, and the spectrum's five numbers when asked for
+#: bytes a recorded (walk, step) row takes in memory: two int32, six float64
+#: (saturation included), the curvature code, both losses on train and test for
+#: hybrid or switching walks, and the spectrum's five numbers when asked for
 def _row_bytes(config: SampleConfig) -> int:
-    return 4 + 4 + 5 * 8 + 1 + (5 * 8 if config.eigenvalues else 0)
+    both = config.records_both_losses(config.loss)
+    return 4 + 4 + 6 * 8 + 1 + (4 * 8 if both else 0) + (5 * 8 if config.eigenvalues else 0)
 
 
 def check_fits(config: SampleConfig, dim: int, weights_stride: int | None,
@@ -270,6 +277,7 @@ def _plan(config: SampleConfig, out_dir, weights_stride) -> _Job:
     validate(config)
     problem = load_problem(config.problem, seed=config.split_seed)
     check_pipeline(problem.batch_size, config.batches, config.problem)
+    check_problem(config, problem)
     config = config.resolved(problem.dim)
     check_fits(config, problem.dim, weights_stride)
     meta = provenance(config, problem)

@@ -6,6 +6,12 @@ docs/departures.md#d8-the-network)::
 
     Y = sigmoid(sigmoid(X W1 + b1) W2 + b2)
 
+Beyond the paper (docs/activations.md), the hidden units may be tanh, ReLU or
+ELU (``activation``, lgc.vocabulary.ACTIVATIONS), the output layer a softmax
+(``output``, with CE only: the categorical cross-entropy), and the loss the
+hybrid alpha SSE + (1 - alpha) CE (``kind="hybrid"``, ``alpha``). Every
+function takes these as keywords; their defaults are the paper's network.
+
 The flat vector ``w`` holds W1 (n_in x h, row-major), b1 (h), W2 (h x K,
 row-major), b2 (K), in that order. Because W1 is stored row by row, the first
 (n_in + 1) * h entries are exactly the augmented matrix [W1; b1] row-major, and
@@ -19,12 +25,16 @@ the sigmoid and the log-sigmoid of the cross-entropy are autograd primitives
 whose derivatives are written through themselves (sigmoid' = s(z) s(-z),
 log-sigmoid' = s(-z)), so no derivative of any order overflows (autograd's own
 derivative of tanh, 1 / cosh^2, made every Hessian with a saturated unit NaN
-from |w| ~ 1000 on) or loses a saturated unit's tiny slope to rounding.
+from |w| ~ 1000 on) or loses a saturated unit's tiny slope to rounding. The
+other activations follow the same style: :func:`tanh`, :func:`relu` and
+:func:`elu` are primitives whose derivatives are primitives again, each finite
+for any finite input.
 Non-finite weights are rejected with a ValueError naming one.
 """
 from __future__ import annotations
 
 import math
+import numbers
 from typing import NamedTuple
 
 import autograd.numpy as anp
@@ -170,26 +180,147 @@ def log_sigmoid(z):
 defvjp(log_sigmoid, lambda ans, z: lambda g: g * sigmoid(-z))
 
 
-def logits(w, X, arch: Architecture):
-    """Output pre-activations Z = sigmoid(X W1 + b1) W2 + b2, shape (P, K).
+@primitive
+def tanh(z):
+    """Hyperbolic tangent, a hidden activation beyond the paper.
+
+    An autograd primitive whose derivative is :func:`tanh_slope`, itself a
+    primitive, so no derivative of any order overflows (autograd's own
+    1 / cosh^2 does) or rounds a saturated unit's slope to zero.
+    """
+    return np.tanh(z)
+
+
+@primitive
+def tanh_slope(z):
+    """tanh'(z) = 1 - tanh(z)^2 = 4 e / (1 + e)^2 with e = exp(-2|z|): accurate to
+    rounding relative to the value also where tanh(z) rounds to +-1."""
+    e = np.exp(-2.0 * np.abs(z))
+    return 4.0 * e / (1.0 + e) ** 2
+
+
+defvjp(tanh, lambda ans, z: lambda g: g * tanh_slope(z))
+# tanh'' = -2 tanh tanh'
+defvjp(tanh_slope, lambda ans, z: lambda g: g * -2.0 * tanh(z) * tanh_slope(z))
+
+
+def _positive(z):
+    """1.0 where z > 0, else 0.0: a constant to autograd (no derivative)."""
+    return (np.asarray(getval(z)) > 0).astype(float)
+
+
+@primitive
+def relu(z):
+    """max(z, 0). Its derivative is taken as 1 for z > 0 and 0 for z <= 0 (so
+    relu'(0) = 0) and its second derivative as 0 everywhere, the kink included:
+    the convention of lgc.derivatives too."""
+    return np.where(np.asarray(z) > 0, z, 0.0)
+
+
+defvjp(relu, lambda ans, z: lambda g: g * _positive(z))
+
+
+@primitive
+def elu(z):
+    """Exponential linear unit with alpha = 1: z for z > 0, exp(z) - 1 below.
+
+    Its derivatives are primitives: elu'(z) = 1 for z > 0, exp(z) for z <= 0
+    (continuous: both are 1 at 0); elu''(z) = 0 for z > 0, exp(z) for z <= 0
+    (taken from the negative side at z = 0, where it jumps from 1 to 0).
+    """
+    return np.where(np.asarray(z) > 0, z, np.expm1(np.minimum(z, 0.0)))
+
+
+@primitive
+def elu_slope(z):
+    """elu'(z): 1 for z > 0, exp(z) for z <= 0 (never overflows)."""
+    return np.where(np.asarray(z) > 0, 1.0, np.exp(np.minimum(z, 0.0)))
+
+
+@primitive
+def elu_curve(z):
+    """elu''(z): 0 for z > 0, exp(z) for z <= 0; its own derivative has the same form."""
+    return np.where(np.asarray(z) > 0, 0.0, np.exp(np.minimum(z, 0.0)))
+
+
+defvjp(elu, lambda ans, z: lambda g: g * elu_slope(z))
+defvjp(elu_slope, lambda ans, z: lambda g: g * elu_curve(z))
+defvjp(elu_curve, lambda ans, z: lambda g: g * elu_curve(z))
+
+#: the hidden activations written out, keyed by lgc.vocabulary.ACTIVATIONS
+HIDDEN = {"sigmoid": sigmoid, "tanh": tanh, "relu": relu, "elu": elu}
+
+
+def hidden_activation(name: str):
+    """The function of a hidden activation named in lgc.vocabulary.ACTIVATIONS.
+
+    An unknown name raises naming the allowed ones; a name listed there but
+    given no formula here raises rather than falling back to the sigmoid.
+    """
+    vocabulary.check("activation", name, vocabulary.ACTIVATIONS)
+    if name not in HIDDEN:
+        raise ValueError(f"activation {name!r} is in lgc.vocabulary.ACTIVATIONS but has no "
+                         f"formula in lgc.network: implemented are {tuple(HIDDEN)}")
+    return HIDDEN[name]
+
+
+def check_model(kind: str, activation: str = "sigmoid", output: str = "sigmoid",
+                alpha: float | None = None) -> None:
+    """Raise a one-line ValueError unless (loss, activation, output, alpha) go together.
+
+    The loss is one of lgc.vocabulary.WALK_LOSSES; "hybrid" needs alpha in
+    [0, 1] and the others take none; a softmax output layer takes CE only.
+    """
+    vocabulary.check("loss", kind, vocabulary.WALK_LOSSES)
+    vocabulary.check("activation", activation, vocabulary.ACTIVATIONS)
+    vocabulary.check("output layer", output, vocabulary.OUTPUTS)
+    if kind in vocabulary.PARAMETRIC_LOSSES:
+        if (isinstance(alpha, bool) or not isinstance(alpha, numbers.Real)
+                or not 0.0 <= alpha <= 1.0):
+            raise ValueError(f"the hybrid loss alpha SSE + (1 - alpha) CE needs alpha in "
+                             f"[0, 1]; got alpha={alpha!r}")
+    elif alpha is not None:
+        raise ValueError(f"alpha weighs SSE against CE in the 'hybrid' loss only; got "
+                         f"alpha={alpha!r} with loss {kind!r}")
+    if output == "softmax" and kind not in vocabulary.SOFTMAX_LOSSES:
+        raise ValueError(f"a softmax output layer takes loss {vocabulary.SOFTMAX_LOSSES} "
+                         f"(the categorical cross-entropy); got loss {kind!r}")
+
+
+def logits(w, X, arch: Architecture, activation: str = "sigmoid"):
+    """Output pre-activations Z = f(X W1 + b1) W2 + b2, shape (P, K), f the hidden
+    activation (the paper's sigmoid by default).
 
     Raises ValueError for non-finite weights (:func:`check_finite_weights`).
     """
+    f = hidden_activation(activation)
     check_finite_weights(getval(w))  # the numbers under autograd's boxes
     W1, b1, W2, b2 = unpack(w, arch)
-    return anp.dot(sigmoid(anp.dot(X, W1) + b1), W2) + b2
+    return anp.dot(f(anp.dot(X, W1) + b1), W2) + b2
 
 
-def forward(w, X, arch: Architecture):
-    """Network outputs Y in (0, 1), shape (P, K)."""
-    return sigmoid(logits(w, X, arch))
+def log_softmax(Z):
+    """log softmax over the outputs (last axis), never overflowing: the largest logit
+    is subtracted first. It enters as a constant (no derivative), which is exact:
+    log softmax(z - c) = log softmax(z) for any c. (autograd.scipy's logsumexp
+    would do as well, but importing it costs half a second at every start.)"""
+    top = np.max(getval(Z), axis=-1, keepdims=True)
+    shifted = Z - top
+    return shifted - anp.log(anp.sum(anp.exp(shifted), axis=-1, keepdims=True))
 
 
-def _check_kind(kind: str) -> str:
-    return vocabulary.check("loss", kind, vocabulary.LOSSES)
+def forward(w, X, arch: Architecture, activation: str = "sigmoid", output: str = "sigmoid"):
+    """Network outputs Y in (0, 1), shape (P, K): sigmoid units, or a softmax."""
+    vocabulary.check("output layer", output, vocabulary.OUTPUTS)
+    Z = logits(w, X, arch, activation)
+    return anp.exp(log_softmax(Z)) if output == "softmax" else sigmoid(Z)
 
 
-def loss_from_logits(Z, T, kind: str):
+#: the losses written out below, keyed by lgc.vocabulary.WALK_LOSSES
+IMPLEMENTED = ("sse", "ce", "hybrid")
+
+
+def loss_from_logits(Z, T, kind: str, output: str = "sigmoid", alpha: float | None = None):
     """Mean loss over patterns and outputs
     (docs/departures.md#d7-both-losses-are-means-and-ce-is-binary).
 
@@ -198,16 +329,29 @@ def loss_from_logits(Z, T, kind: str):
     the logits as -T log sigmoid(Z) - (1 - T) log sigmoid(-Z) with
     :func:`log_sigmoid`, so that saturated units give no log(0) and no
     difference of two large numbers.
+    ``hybrid``: alpha ``sse`` + (1 - alpha) ``ce``, both as above.
+    With ``output="softmax"`` (CE only): the categorical cross-entropy
+    -sum_k T_k log softmax(Z)_k, averaged over the patterns (not over P*K).
     """
-    if _check_kind(kind) == "sse":
-        return anp.mean((sigmoid(Z) - T) ** 2)
-    if kind == "ce":
-        return anp.mean(-T * log_sigmoid(Z) - (1.0 - T) * log_sigmoid(-Z))
-    raise ValueError(f"loss {kind!r} is in lgc.vocabulary.LOSSES but has no formula in "
-                     f"lgc.network.loss_from_logits: implemented are ('sse', 'ce')")
+    check_model(kind, output=output, alpha=alpha)
+    if output == "softmax":
+        return -anp.sum(T * log_softmax(Z)) / anp.shape(Z)[0]
+    if kind not in IMPLEMENTED:
+        raise ValueError(f"loss {kind!r} is in lgc.vocabulary.WALK_LOSSES but has no "
+                         f"formula in lgc.network.loss_from_logits: implemented are "
+                         f"{IMPLEMENTED}")
+    sse = ce = 0.0
+    if kind in ("sse", "hybrid"):
+        sse = anp.mean((sigmoid(Z) - T) ** 2)
+    if kind in ("ce", "hybrid"):
+        ce = anp.mean(-T * log_sigmoid(Z) - (1.0 - T) * log_sigmoid(-Z))
+    if kind == "hybrid":
+        return alpha * sse + (1.0 - alpha) * ce
+    return sse if kind == "sse" else ce
 
 
-def loss(w, X, T, kind: str):
+def loss(w, X, T, kind: str, activation: str = "sigmoid", output: str = "sigmoid",
+         alpha: float | None = None):
     """Training loss of weights ``w`` on data (X, T): Section 5,
     docs/departures.md#d7-both-losses-are-means-and-ce-is-binary.
 
@@ -219,13 +363,20 @@ def loss(w, X, T, kind: str):
         Inputs.
     T : array (P, K)
         Targets in {0, 1} (one-hot when K > 1).
-    kind : {"sse", "ce"}
-        Squared error or binary cross-entropy, both averaged over P*K terms.
+    kind : {"sse", "ce", "hybrid"}
+        Squared error or binary cross-entropy, both averaged over P*K terms,
+        or alpha SSE + (1 - alpha) CE (:func:`loss_from_logits`).
+    activation : one of lgc.vocabulary.ACTIVATIONS
+        The hidden units (default the paper's sigmoid).
+    output : {"sigmoid", "softmax"}
+        The output layer; softmax takes CE only (categorical cross-entropy).
+    alpha : float in [0, 1], for ``kind="hybrid"`` only.
 
     Raises
     ------
     ValueError
-        For an unknown ``kind``, and for NaN or infinite weights, naming the
+        For an unknown ``kind``, activation or output, a bad alpha, softmax with
+        another loss than CE, and for NaN or infinite weights, naming the
         first (:func:`check_finite_weights`); so do :func:`loss_grad` and
         :func:`loss_hessian`, which differentiate this function.
 
@@ -237,8 +388,9 @@ def loss(w, X, T, kind: str):
     >>> float(loss(np.zeros(9), X, T, "sse"))  # every output is 0.5
     0.25
     """
-    _check_kind(kind)
-    return loss_from_logits(logits(w, X, infer_architecture(w, X, T)), T, kind)
+    check_model(kind, activation, output, alpha)
+    arch = infer_architecture(w, X, T)
+    return loss_from_logits(logits(w, X, arch, activation), T, kind, output, alpha)
 
 
 #: Gradient of :func:`loss` with respect to ``w``, by autograd (the reference);

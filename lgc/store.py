@@ -3,8 +3,11 @@
 Layout of a sample named NAME in a results folder::
 
     NAME.parquet        one row per (walk, step): walk, step, Et, Eg, Ct, Cg,
-                        grad_norm, curvature (and with --eigenvalues
-                        lambda_min, lambda_max, n_pos, n_neg, n_zero); the
+                        grad_norm, curvature, saturation (samples written
+                        before lgc recorded it lack it), for hybrid or
+                        switching walks Et_sse, Et_ce, Eg_sse, Eg_ce, and with
+                        --eigenvalues lambda_min, lambda_max, n_pos, n_neg,
+                        n_zero; the
                         provenance also sits in the file's schema metadata
                         under the key "lgc"
     NAME.json           the sidecar: config, seed, data hashes, lgc version,
@@ -48,8 +51,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .curvature import CURVATURES, SPECTRUM
+from .walks import LOSS_RECORDS
 
-COLUMNS = ("walk", "step", "Et", "Eg", "Ct", "Cg", "grad_norm", "curvature")
+#: the columns of every sample lgc writes now; samples written before it recorded
+#: the saturation lack that one and still load
+COLUMNS = ("walk", "step", "Et", "Eg", "Ct", "Cg", "grad_norm", "curvature", "saturation")
 _CHUNK = re.compile(r"^walks-(\d{6,})-(\d{6,})$")
 
 
@@ -113,7 +119,9 @@ def records_frame(records: dict, walk_ids) -> pd.DataFrame:
         frame[name] = records[name].reshape(-1)
     frame["curvature"] = pd.Categorical.from_codes(
         records["curvature"].reshape(-1).astype(np.int64), categories=list(CURVATURES))
-    for name in SPECTRUM:  # recorded when the walks were asked for eigenvalues
+    # recorded by walks of this lgc (saturation), of hybrid or switching losses
+    # (both losses), or asked for eigenvalues; absent from older samples
+    for name in ("saturation", *LOSS_RECORDS, *SPECTRUM):
         if name in records:
             frame[name] = records[name].reshape(-1)
     return frame

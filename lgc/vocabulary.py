@@ -18,13 +18,29 @@ in :mod:`lgc.paper`.
 Traceback (most recent call last):
 ...
 ValueError: unknown loss 'hinge': choose one of ('sse', 'ce')
+
+Beyond the paper (its future work, docs/activations.md): hidden activations
+other than the sigmoid, a softmax output layer, and the hybrid loss
+alpha SSE + (1 - alpha) CE, one loss with one parameter.
 """
 from __future__ import annotations
 
 from typing import NamedTuple
 
-#: the losses of Section 3: sum-squared error and cross-entropy
+#: the losses of Section 3: sum-squared error and cross-entropy (the paper's samples)
 LOSSES = ("sse", "ce")
+#: the losses with a parameter, and its name: "hybrid" is alpha SSE + (1 - alpha) CE,
+#: alpha in [0, 1] (lgc.walks.WalkOptions.alpha); alpha = 1 is SSE, alpha = 0 is CE
+PARAMETRIC_LOSSES = {"hybrid": "alpha"}
+#: every loss a walk can descend: the paper's two and the hybrid
+WALK_LOSSES = LOSSES + tuple(PARAMETRIC_LOSSES)
+#: hidden-layer activations: the paper's sigmoid, tanh, ReLU and ELU (alpha = 1)
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "elu")
+#: output layers: the paper's sigmoid units, or a softmax over the outputs (with CE
+#: only, which is then the categorical cross-entropy; multi-class problems)
+OUTPUTS = ("sigmoid", "softmax")
+#: the losses a softmax output layer takes
+SOFTMAX_LOSSES = ("ce",)
 
 
 class Granularity(NamedTuple):
@@ -61,8 +77,10 @@ CURVATURES = ("convex", "concave", "saddle", "singular")
 #: the paper's sample size: 10 walks per dimension of the weight space (Section 5.2)
 WALKS_PER_DIMENSION = 10
 
-_DISPLAY = {"sse": "SSE", "ce": "CE", "xor": "XOR", "iris": "Iris", "diabetes": "Diabetes",
-            "glass": "Glass", "cancer": "Cancer", "heart": "Heart", "mnist": "MNIST"}
+_DISPLAY = {"sse": "SSE", "ce": "CE", "hybrid": "Hybrid", "sigmoid": "Sigmoid",
+            "tanh": "Tanh", "relu": "ReLU", "elu": "ELU", "softmax": "Softmax",
+            "xor": "XOR", "iris": "Iris", "diabetes": "Diabetes", "glass": "Glass",
+            "cancer": "Cancer", "heart": "Heart", "mnist": "MNIST"}
 
 
 def check(what: str, name, allowed):

@@ -5,7 +5,8 @@ and docs/departures.md#d9-the-walk-protocol.
 
 A walk starts at a uniform point of [-r, r]^d. At every step it records the
 current point (training loss Et, test loss Eg, accuracies Ct and Cg, the norm
-of the training gradient and the Hessian's curvature class) and then moves
+of the training gradient, the hidden layer's saturation and the Hessian's
+curvature class) and then moves
 each coordinate by a uniform draw from [0, eps) *against* the sign of the
 gradient (the text's Section 4.1 says "with"; the authors' code descends,
 and g_j == 0 steps +1). The walk is never bounded.
@@ -19,6 +20,7 @@ is lgc.batches' business.
 """
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -29,12 +31,17 @@ from ._runtime import keep_freed_memory
 from .batches import DEFAULT_BUFFER
 from .curvature import (DEFAULT_RTOL, SPECTRUM, curvature, float32_dead_units, spectrum,
                         structural_zeros)
-from .network import Architecture, accuracy
-from .vocabulary import (BATCH_PIPELINES, GRANULARITIES, HESSIAN_MODES, PRECISIONS,
-                         SINGULAR_TESTS, WALKS)
+from .network import Architecture, accuracy, check_model
+from .vocabulary import (ACTIVATIONS, BATCH_PIPELINES, GRANULARITIES, HESSIAN_MODES,
+                         OUTPUTS, PRECISIONS, SINGULAR_TESTS, WALKS)
 from threadpoolctl import threadpool_limits
 
-RECORDS = ("Et", "Eg", "Ct", "Cg", "grad_norm", "curvature")
+#: what a walk records at every point; "saturation" is the share of the hidden
+#: layer's (pattern, unit) pairs that are saturated (lgc.derivatives.saturation)
+RECORDS = ("Et", "Eg", "Ct", "Cg", "grad_norm", "saturation", "curvature")
+#: recorded besides, by hybrid-loss and switching walks: both losses at every point,
+#: so that a cloud can be drawn in either (training and test, SSE and CE, as means)
+LOSS_RECORDS = ("Et_sse", "Et_ce", "Eg_sse", "Eg_ce")
 #: the largest r of [-r, r]^d accepted: far beyond where every sigmoid saturates
 MAX_RANGE = 1e6
 _INIT_STREAM, _BATCH_STREAM = 0, 1
@@ -98,6 +105,16 @@ class WalkOptions:
         random batch per walk and step (the paper's text), "first-fixed" or
         "shuffle-buffer" (the authors' program, docs/mnist-pipelines.md)
     shuffle_buffer : N, the buffer of the "shuffle-buffer" pipeline
+    activation : the hidden units (lgc.vocabulary.ACTIVATIONS): the paper's
+        "sigmoid", or "tanh", "relu", "elu" (docs/activations.md)
+    output : the output layer (lgc.vocabulary.OUTPUTS): the paper's "sigmoid"
+        units, or "softmax" (loss "ce" only: the categorical cross-entropy;
+        problems with several outputs)
+    alpha : the weight of SSE in the loss "hybrid", alpha SSE + (1 - alpha) CE,
+        in [0, 1]; None for the other losses
+    switch_step : descend the sample's loss ("sse" or "hybrid") for the first
+        k steps, then CE; None: one loss throughout. Hybrid and switching walks
+        record both losses at every point (:data:`LOSS_RECORDS`)
     """
 
     hessian: str = "full"
@@ -112,6 +129,10 @@ class WalkOptions:
     bound: float | None = None
     batches: str = "random"
     shuffle_buffer: int = DEFAULT_BUFFER
+    activation: str = "sigmoid"
+    output: str = "sigmoid"
+    alpha: float | None = None
+    switch_step: int | None = None
 
     def options(self) -> dict:
         """The :class:`WalkOptions` fields of this object, by name."""
@@ -152,6 +173,35 @@ class WalkOptions:
         if self.shuffle_buffer != DEFAULT_BUFFER and self.batches != "shuffle-buffer":
             raise ValueError(f"shuffle_buffer={self.shuffle_buffer!r} is for "
                              f"batches='shuffle-buffer' only; got batches={self.batches!r}")
+        vocabulary.check("activation", self.activation, ACTIVATIONS)
+        vocabulary.check("output layer", self.output, OUTPUTS)
+        if self.alpha is not None and (isinstance(self.alpha, bool) or not (
+                isinstance(self.alpha, numbers.Real) and 0.0 <= self.alpha <= 1.0)):
+            raise ValueError(f"alpha must be a number in [0, 1] (alpha SSE + (1 - alpha) "
+                             f"CE); got alpha={self.alpha!r}")
+        if self.switch_step is not None and (
+                isinstance(self.switch_step, bool) or int(self.switch_step) != self.switch_step
+                or self.switch_step < 1):
+            raise ValueError(f"switch_step must be a positive whole number (the step from "
+                             f"which CE is descended) or None; got {self.switch_step!r}")
+
+    def check_model(self, loss: str) -> None:
+        """Raise a one-line ValueError unless ``loss`` goes with these options: the
+        rules of lgc.network.check_model, and a switch to CE needs another loss first."""
+        check_model(loss, self.activation, self.output, self.alpha)
+        if self.switch_step is not None and loss not in ("sse", "hybrid"):
+            raise ValueError(f"switch_step switches from SSE (or the hybrid) to CE; got "
+                             f"loss {loss!r}: use 'sse' or 'hybrid'")
+
+    def model(self, loss: str, step: int = 0) -> derivatives.Model:
+        """The loss, activation and output layer descended at ``step``."""
+        if self.switch_step is not None and step >= self.switch_step:
+            return derivatives.Model("ce", self.activation, self.output)
+        return derivatives.Model(loss, self.activation, self.output, self.alpha)
+
+    def records_both_losses(self, loss: str) -> bool:
+        """Whether walks of ``loss`` record :data:`LOSS_RECORDS`: hybrid or switching."""
+        return loss in vocabulary.PARAMETRIC_LOSSES or self.switch_step is not None
 
 
 @dataclass(frozen=True)
@@ -160,7 +210,7 @@ class WalkSettings(WalkOptions):
 
     Attributes
     ----------
-    kind : the loss, one of lgc.vocabulary.LOSSES
+    kind : the loss, one of lgc.vocabulary.WALK_LOSSES
     init_range : r, walks start uniform in [-r, r]^d
     eps : maximum step per dimension
     steps : number of recorded points per walk
@@ -174,7 +224,7 @@ class WalkSettings(WalkOptions):
 
     def __post_init__(self):
         self.check_options()
-        vocabulary.check("loss", self.kind, vocabulary.LOSSES)
+        self.check_model(self.kind)
         if not (0 < self.init_range <= MAX_RANGE):
             raise ValueError(f"init_range must be a positive number at most {MAX_RANGE:g}; "
                              f"got {self.init_range!r}")
@@ -224,34 +274,51 @@ def progressive_step(rngs, grad, eps: float, out=None):
     return xp.copysign(sizes, 0.5 - xp.astype(grad > 0, sizes.dtype))
 
 
-def _evaluate(W, data, arch, settings, curved=False, out=None, basis=None):
+def check_problem(settings: WalkOptions, problem) -> None:
+    """Raise a one-line ValueError when the options do not fit the problem: a
+    softmax output layer needs several outputs."""
+    if settings.output == "softmax" and problem.n_out < 2:
+        raise ValueError(f"a softmax output layer needs several outputs; {problem.name!r} "
+                         f"has {problem.n_out}: use output='sigmoid'")
+
+
+def _evaluate(W, data, arch, settings, curved=False, out=None, basis=None, step=0):
     """Loss, gradient and accuracies at the current points W of walks on ``data``
     (Xt, Tt, Xg, Tg), and when ``curved`` their Hessians H (into ``out`` if
-    given) from the same forward pass; H is None otherwise."""
+    given) from the same forward pass; H is None otherwise. Also the hidden
+    layer's saturation, the training pre-activations and logits (A, Z), and
+    with ``settings.records_both_losses`` the losses of :data:`LOSS_RECORDS`."""
     Xt, Tt, Xg, Tg = data
     xp = namespace(W)
     W = xp.astype(W, getattr(xp, settings.precision), copy=False)
-    H = None
-    if not curved:
-        Et, G, Yt = derivatives.loss_and_grad(W, Xt, Tt, settings.kind, arch)
-    else:
-        Et, G, Yt, H = derivatives.loss_grad_hessian(W, Xt, Tt, settings.kind, arch, out,
-                                                     basis)
-    Eg, Yg = derivatives.batch_loss(W, Xg, Tg, settings.kind, arch)
-    Ct, Cg = accuracy(Yt, Tt), accuracy(Yg, Tg)
-    return Et, Eg, Ct, Cg, G, H, Xt
+    model = settings.model(settings.kind, step)
+    point = derivatives.evaluate(W, Xt, Tt, model, arch, curved, out, basis)
+    _, Zg = derivatives.preactivations(W, Xg, arch, model.activation)
+    Eg, Yg = derivatives.losses_from_logits(Zg, Tg, model)
+    Ct, Cg = accuracy(point.Y, Tt), accuracy(Yg, Tg)
+    sat = derivatives.saturation(point.A, point.S, model.activation)
+    both = {}
+    if settings.records_both_losses(settings.kind):
+        for kind in ("sse", "ce"):
+            both[f"Et_{kind}"] = derivatives.losses_from_logits(
+                point.Z, Tt, derivatives.Model(kind))[0]
+            both[f"Eg_{kind}"] = derivatives.losses_from_logits(
+                Zg, Tg, derivatives.Model(kind))[0]
+    return point.loss, Eg, Ct, Cg, point.grad, point.H, sat, (point.A, point.Z), both
 
 
-def _classify(W, H, X, arch, settings, n_structural):
+def _classify(H, AZ, arch, settings, n_structural):
     """Curvature codes of the current points, by the chosen singular test, and with
-    ``settings.eigenvalues`` the summary of their spectra (else None)."""
+    ``settings.eigenvalues`` the summary of their spectra (else None). AZ: the
+    training pre-activations and logits, for the float32 test."""
     dead = None
     if settings.singular == "tolerance":
         # the tolerance of the whole d x d Hessian, also when H is its restriction
         rtol = arch.dim * np.finfo(float).eps if settings.rtol is None else settings.rtol
     elif settings.singular == "float32":
-        A, Z = derivatives.preactivations(W, X, arch)
-        rtol, dead = 0.0, float32_dead_units(to_numpy(A), to_numpy(Z))
+        A, Z = AZ
+        rtol, dead = 0.0, float32_dead_units(to_numpy(A), to_numpy(Z), settings.activation,
+                                             settings.output)
     else:
         raise ValueError(f"unknown singular test {settings.singular!r}: choose one of "
                          f"{SINGULAR_TESTS}")
@@ -273,11 +340,25 @@ def _curvature_setup(problem, settings, arch):
     """
     if settings.hessian == "none" or not settings.discount_structural:
         return None, 0, arch.dim
+    shift = softmax_zeros(settings, arch)
     if (settings.hessian, settings.singular) == ("full", "tolerance"):
         basis = derivatives.input_basis(problem.X_train)
         if basis is not None:
-            return basis, 0, arch.dim - arch.hidden * (len(basis) - basis.shape[1])
-    return None, structural_zeros(problem.X_train, arch.hidden, settings.hessian), arch.dim
+            return basis, shift, arch.dim - arch.hidden * (len(basis) - basis.shape[1])
+    return (None, structural_zeros(problem.X_train, arch.hidden, settings.hessian) + shift,
+            arch.dim)
+
+
+def softmax_zeros(settings: WalkOptions, arch: Architecture) -> int:
+    """Eigenvalues a softmax output layer makes zero at every point: h + 1.
+
+    softmax(z + c 1) = softmax(z), so adding the same c_l to the K outgoing
+    weights of hidden unit l (or to the K output biases) changes no output:
+    h + 1 directions along which the loss is constant, in the full Hessian as
+    in its W2 and b2 blocks. Like the inputs' structural zeros they say nothing
+    about the landscape and are discounted (sigmoid outputs have none).
+    """
+    return arch.hidden + 1 if settings.output == "softmax" else 0
 
 
 def progressive_gradient_walk(problem, settings: WalkSettings, walk_ids, seed: int = 0,
@@ -301,8 +382,9 @@ def progressive_gradient_walk(problem, settings: WalkSettings, walk_ids, seed: i
     Returns
     -------
     dict of arrays with the walks on axis 0: "Et", "Eg", "Ct", "Cg",
-    "grad_norm" (walks, steps) float64, "curvature" (walks, steps) int8
-    (-1 when not computed), with ``settings.eigenvalues`` "lambda_min",
+    "grad_norm", "saturation" (walks, steps) float64, "curvature" (walks,
+    steps) int8 (-1 when not computed), for hybrid or switching walks
+    "Et_sse", "Et_ce", "Eg_sse", "Eg_ce" float64, with ``settings.eigenvalues`` "lambda_min",
     "lambda_max" float64 (NaN) and "n_pos", "n_neg", "n_zero" int16 (-1), and
     "weights" (walks, ceil(steps/stride), d) when asked for.
     """
@@ -314,10 +396,12 @@ def progressive_gradient_walk(problem, settings: WalkSettings, walk_ids, seed: i
 
 
 def _records(n: int, steps: int, d: int, weights_stride: int | None,
-             eigenvalues: bool = False) -> dict:
+             eigenvalues: bool = False, both_losses: bool = False) -> dict:
     """Empty records of n walks of ``steps`` points (curvature -1: not computed;
     so are the eigenvalues' NaN and their counts' -1)."""
     out = {name: np.empty((n, steps)) for name in RECORDS[:-1]}
+    if both_losses:
+        out.update({name: np.empty((n, steps)) for name in LOSS_RECORDS})
     out["curvature"] = np.full((n, steps), -1, dtype=np.int8)
     if eigenvalues:
         out.update({name: np.full((n, steps), np.nan) for name in SPECTRUM[:2]})
@@ -329,6 +413,7 @@ def _records(n: int, steps: int, d: int, weights_stride: int | None,
 
 def _walk(problem, settings, walk_ids, seed, weights_stride, callback):
     arch = Architecture(problem.n_in, problem.hidden, problem.n_out)
+    check_problem(settings, problem)
     xp = backend(settings.backend)
     walk_ids = np.asarray(walk_ids, dtype=np.int64)
     n, steps = len(walk_ids), int(settings.steps)
@@ -347,7 +432,8 @@ def _walk(problem, settings, walk_ids, seed, weights_stride, callback):
                    else stepper.start)
     basis, flat, d = _curvature_setup(problem, settings, arch)
     basis = None if basis is None else xp.asarray(basis)
-    out = _records(n, steps, arch.dim, weights_stride, settings.eigenvalues)
+    out = _records(n, steps, arch.dim, weights_stride, settings.eigenvalues,
+                   settings.records_both_losses(settings.kind))
     hessians = settings.hessian != "none"
     # numpy's Hessians are built into one reused buffer; other libraries' are new arrays
     H = np.empty((n, d, d)) if hessians and xp is np else None
@@ -355,13 +441,16 @@ def _walk(problem, settings, walk_ids, seed, weights_stride, callback):
     for step in range(steps):
         curved = hessians and step % settings.hessian_every == 0
         for t in walk_tiles:
-            Et, Eg, Ct, Cg, G[t, :], Ht, Xt = _evaluate(
-                W[t, :], draw(t), arch, settings, curved, None if H is None else H[t], basis)
+            Et, Eg, Ct, Cg, G[t, :], Ht, sat, AZ, both = _evaluate(
+                W[t, :], draw(t), arch, settings, curved, None if H is None else H[t], basis,
+                step)
             norm = xp.sqrt(xp.sum(G[t, :] * G[t, :], axis=1))  # numpy's linalg.norm, bit for bit
-            for name, value in zip(RECORDS, (Et, Eg, Ct, Cg, norm)):
+            for name, value in zip(RECORDS, (Et, Eg, Ct, Cg, norm, sat)):
+                out[name][t, step] = to_numpy(value)
+            for name, value in both.items():
                 out[name][t, step] = to_numpy(value)
             if curved:
-                code, summary = _classify(W[t, :], Ht, Xt, arch, settings, flat)
+                code, summary = _classify(Ht, AZ, arch, settings, flat)
                 out["curvature"][t, step] = code
                 for name, value in (summary or {}).items():
                     out[name][t, step] = value

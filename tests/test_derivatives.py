@@ -184,18 +184,18 @@ def test_restricted_hessian_keeps_the_nonzero_eigenvalues_of_autograds(kind):
                                   "network", "walk"])
 def test_a_listed_loss_without_derivatives_raises_instead_of_computing_ce(monkeypatch,
                                                                           call):
-    """A loss name added to lgc.vocabulary.LOSSES but given no formula fails loudly.
+    """A loss name added to lgc.vocabulary.WALK_LOSSES but given no formula fails loudly.
 
     Every module validates against the vocabulary, so it sees the new name; the
     only thing missing is the formula: the network and the derivatives must name
     the loss, not fall through to cross-entropy.
     """
     from lgc import load_problem, network, vocabulary, walks
-    monkeypatch.setattr(vocabulary, "LOSSES", vocabulary.LOSSES + ("hinge",))
+    monkeypatch.setattr(vocabulary, "WALK_LOSSES", vocabulary.WALK_LOSSES + ("hinge",))
     arch = Architecture(2, 2, 1)
     X, T = _data(arch, np.random.default_rng(0))
     W = np.random.default_rng(1).uniform(-1, 1, (3, arch.dim))
-    with pytest.raises(ValueError, match=r"'hinge'.*\('sse', 'ce'\)"):
+    with pytest.raises(ValueError, match=r"'hinge'.*\('sse', 'ce', 'hybrid'\)"):
         if call == "network":
             network.loss(W[0], X, T, "hinge")
         elif call == "walk":
