@@ -51,6 +51,23 @@ BASIN_TABLE = {"xor": "3", "iris": "4", "diabetes": "5", "glass": "6", "cancer":
                "heart": "8", "mnist": "9"}
 ACCURACY_TABLE = {"iris": "B.10", "diabetes": "B.11", "glass": "B.12", "cancer": "B.13",
                   "heart": "B.14", "mnist": "B.15"}
+#: The network and walk the paper ran: a sample whose stored config differs in any of
+#: these options (an activation, a loss schedule, a sampler of the later studies) is a
+#: setting the paper did not run, whatever its problem, loss, range and granularity.
+PAPER_MODEL = {"activation": "sigmoid", "output": "sigmoid", "alpha": None,
+               "switch_step": None, "walk": "gradient", "bound": None}
+
+
+def ran(config: dict) -> bool:
+    """Whether the paper ran the network and walk of a stored sample config (options
+    missing from an older config are the paper's).
+
+    >>> ran({"problem": "iris", "activation": "sigmoid"}), ran({"activation": "tanh"})
+    (True, False)
+    """
+    return all(config.get(k, v) == v for k, v in PAPER_MODEL.items())
+
+
 #: Table 2: the dimension of each problem's weight space
 DIMENSIONS = {"xor": 9, "iris": 35, "diabetes": 81, "glass": 150, "cancer": 321,
               "heart": 341, "mnist": 7960}

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .basins import basin_summary
-from .paper import paper_value
+from .paper import paper_value, ran
 from .store import CorruptSample, Sample, check_grid, read_json
 from .walks import default_steps
 
@@ -44,7 +44,8 @@ def summarise_sample(sample: Sample) -> pd.DataFrame:
     """nstag/lstag of Et and Eg and last-step Ct/Cg, mean (std) over walks.
 
     Each row also carries the paper's mean and std for the same setting when
-    the paper reports it (NaN otherwise).
+    the paper reports it (NaN otherwise, also for a network or walk the paper
+    did not run: :func:`lgc.paper.ran`).
     """
     cfg = sample.meta()["config"]
     frame = sample.frame()
@@ -62,7 +63,7 @@ def summarise_sample(sample: Sample) -> pd.DataFrame:
     n_walks, n_steps = matrices["Et"].shape  # counted in the data, not the sidecar
     for row in rows:
         row["steps"] = n_steps
-        paper = _paper(row)
+        paper = _paper(row) if ran(cfg) else None
         row["paper_mean"], row["paper_std"] = paper if paper else (np.nan, np.nan)
         row.update(walks=n_walks, seed=cfg["seed"], split_seed=cfg["split_seed"])
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)

@@ -346,3 +346,17 @@ def test_walks_beyond_the_paper_in_a_standard_array_library_record_numpys_number
     assert set(out) == set(ref)
     for name in ref:
         np.testing.assert_allclose(out[name], ref[name], rtol=1e-9, atol=1e-12, err_msg=name)
+
+
+def test_a_network_the_paper_did_not_run_has_no_paper_column(tmp_path):
+    """lgc basins puts the paper's numbers beside the paper's sigmoid network only: a
+    tanh sample of the same problem, loss, range and granularity has none."""
+    from lgc.experiment import SampleConfig, run_sample
+    from lgc.report import summarise_sample
+    base = dict(problem="xor", loss="sse", init_range=1, granularity="macro", walks=2,
+                hessian="none")  # the paper's 100 steps: its cells need whole walks
+    paper = summarise_sample(run_sample(SampleConfig(**base), tmp_path, progress=False))
+    tanh = summarise_sample(run_sample(SampleConfig(**base, activation="tanh"), tmp_path,
+                                       progress=False))
+    assert paper["paper_mean"].notna().any()
+    assert tanh["paper_mean"].isna().all()
