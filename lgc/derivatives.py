@@ -351,6 +351,22 @@ def loss_and_grad(Wb, X, T, kind: str, arch: Architecture, activation: str = "si
     return loss, grad, Y
 
 
+def _prepare(Wb, X, T, model: Model, arch: Architecture):
+    """What every closed form starts from at the points Wb: the weights as floats,
+    the activation, the forward pass (A, S, Z) and the per-element loss
+    derivatives l'(Z), l''(Z) with the outputs Y, each (n, P, K)."""
+    xp = namespace(Wb)
+    Wb = xp.asarray(Wb)
+    Wb = Wb if Wb.dtype in (xp.float32, xp.float64) else xp.astype(Wb, xp.float64)
+    _check(Wb, X, T, model.kind, arch, model)
+    act = get_activation(model.activation)
+    A, S, Z = _forward(Wb, X, arch, act)
+    P, K = Z.shape[-2], Z.shape[-1]
+    scale = 1.0 / P if model.output == "softmax" else 1.0 / (P * K)
+    d1, d2, Y = _element_derivatives(Z, T, model.kind, scale, model.output, model.alpha)
+    return Wb, act, A, S, Z, d1, d2, Y
+
+
 def _backprop(Wb, X, T, kind, arch, model=None):
     """loss_and_grad's results and what the Hessian and the walks reuse:
     (A, S, Z, l'(Z), l''(Z)).
@@ -360,14 +376,8 @@ def _backprop(Wb, X, T, kind, arch, model=None):
     """
     model = Model(kind) if model is None else model
     xp = namespace(Wb)
-    Wb = xp.asarray(Wb)
-    Wb = Wb if Wb.dtype in (xp.float32, xp.float64) else xp.astype(Wb, xp.float64)
-    _check(Wb, X, T, kind, arch, model)
-    act = get_activation(model.activation)
-    A, S, Z = _forward(Wb, X, arch, act)
-    P, K = Z.shape[-2], Z.shape[-1]
-    scale = 1.0 / P if model.output == "softmax" else 1.0 / (P * K)
-    d1, d2, Y = _element_derivatives(Z, T, kind, scale, model.output, model.alpha)  # (n, P, K)
+    Wb, act, A, S, Z, d1, d2, Y = _prepare(Wb, X, T, model, arch)
+    K = Z.shape[-1]
     _, W2a = _split(Wb, arch)
     delta1 = act.chain(d1 @ xp.matrix_transpose(W2a[:, :-1, :]), A, S)  # (n, P, h)
     n, (n_in, h, _) = Wb.shape[0], arch
@@ -639,14 +649,7 @@ def _dense_hessian(Xa, S, S1, S2, W2a, d1, d2, softmax=None):
     return H + second
 
 
-def _sigmoid_slopes(S):
-    """sigmoid' and sigmoid'' of the hidden pre-activations, from S = sigmoid(A):
-    s' = s (1 - s) and s'' = s' (1 - 2 s), the expressions :func:`_hessian` uses."""
-    S1 = S * (1.0 - S)
-    return S1, S1 * (1.0 - 2.0 * S)
-
-
-def hessian_vector_product(Wb, V, X, T, kind: str, arch: Architecture):
+def hessian_vector_product(Wb, V, X, T, kind: str, arch: Architecture, model=None):
     """H v for each of n networks without forming H: shape (n, d), O(P d) each.
 
     Row i is the Hessian of the loss at ``Wb[i]`` times ``V[i]``: the
@@ -677,6 +680,9 @@ def hessian_vector_product(Wb, V, X, T, kind: str, arch: Architecture):
         Targets.
     kind : {"sse", "ce"}
     arch : Architecture
+    model : Model, optional
+        The activation (and hybrid alpha) of the network; default the paper's
+        sigmoid network with loss ``kind`` (see :func:`hessian_operator`).
 
     Returns
     -------
@@ -693,32 +699,36 @@ def hessian_vector_product(Wb, V, X, T, kind: str, arch: Architecture):
     hessian_operator : the same product, with the forward pass done once
         for many directions (Lanczos iterations).
     """
-    return hessian_operator(Wb, X, T, kind, arch)(V)
+    return hessian_operator(Wb, X, T, kind, arch, model)(V)
 
 
-def hessian_operator(Wb, X, T, kind: str, arch: Architecture):
+def hessian_operator(Wb, X, T, kind: str, arch: Architecture, model=None):
     """The map V -> H V of :func:`hessian_vector_product` at fixed points ``Wb``.
 
     The forward pass and the per-pattern derivatives l', l'', s', s'' at the
     points are computed once, here; each call of the returned function then
     costs only the R-operator's products (four of the size of a forward
     pass). Used by :mod:`lgc.lanczos`, which multiplies by the Hessian at one
-    point a few hundred times.
+    point a few hundred times. ``model`` (a :class:`Model`; default the
+    paper's sigmoid network with loss ``kind``) chooses the hidden activation,
+    whose f' and f'' stand for s' and s''; a softmax output layer, whose
+    l'' is not diagonal in the outputs, is refused.
 
     Returns
     -------
     callable
         ``matvec(V)`` with V of shape (n, d), returning H V of shape (n, d).
     """
+    model = Model(kind) if model is None else model
+    if model.output != "sigmoid":
+        raise ValueError(f"Hessian-vector products are written for sigmoid output units; "
+                         f"got output={model.output!r}")
     xp = namespace(Wb)
-    Wb = xp.asarray(Wb)
-    Wb = Wb if Wb.dtype in (xp.float32, xp.float64) else xp.astype(Wb, xp.float64)
-    _check(Wb, X, T, kind, arch)
-    S, Z = forward_pass(Wb, X, arch)
-    P, K = Z.shape[-2], Z.shape[-1]
-    d1, d2, _ = _element_derivatives(Z, T, kind, 1.0 / (P * K))  # (n, P, K)
+    Wb, act, A, S, Z, d1, d2, _ = _prepare(Wb, X, T, model, arch)
+    K = Z.shape[-1]
     W2t = xp.matrix_transpose(_split(Wb, arch)[1][:, :-1, :])  # (n, K, h)
-    S1, S2 = _sigmoid_slopes(S)
+    S1 = act.slope(A, S)
+    S2 = act.curve(A, S, S1)
     ES2 = (d1 @ W2t) * S2  # l' W2^T s'', the sigma'' term's weight (n, P, h)
     Xt = xp.matrix_transpose(X)
     n, (n_in, h, _) = Wb.shape[0], arch

@@ -159,3 +159,30 @@ def test_hvp_runs_in_another_array_library_with_numpys_numbers():
     ref = derivatives.hessian_vector_product(W, V, X, T, "ce", arch)
     got = derivatives.hessian_vector_product(*(xps.asarray(a) for a in (W, V, X, T)), "ce", arch)
     np.testing.assert_allclose(np.asarray(got), ref, rtol=1e-12, atol=1e-16)
+
+
+@pytest.mark.parametrize("activation, kind, alpha", [("tanh", "ce", None),
+                                                     ("relu", "sse", None),
+                                                     ("elu", "ce", None),
+                                                     ("sigmoid", "hybrid", 0.25)])
+def test_hvp_of_every_activation_and_the_hybrid_equals_autograds(activation, kind, alpha):
+    """The R-operator takes the activation's f' and f'' for s' and s'': each row is
+    autograd's Hessian of that network's loss times v."""
+    rng = np.random.default_rng(3)
+    arch, X, T = _problem("random", rng)
+    W, V = rng.uniform(-2, 2, (2, arch.dim)), rng.normal(size=(2, arch.dim))
+    model = derivatives.Model(kind, activation, "sigmoid", alpha)
+    HV = derivatives.hessian_vector_product(W, V, X, T, kind, arch, model)
+    for i in range(2):
+        H = loss_hessian(W[i], X, T, kind, activation=activation, alpha=alpha)
+        np.testing.assert_allclose(HV[i], H @ V[i], rtol=1e-10,
+                                   atol=1e-12 * np.abs(H).max() * np.abs(V[i]).sum())
+
+
+def test_hvp_refuses_a_softmax_output_layer():
+    rng = np.random.default_rng(0)
+    arch, X, T = _problem("random", rng)
+    W = rng.normal(size=(1, arch.dim))
+    with pytest.raises(ValueError, match="sigmoid output units; got output='softmax'"):
+        derivatives.hessian_vector_product(W, W, X, T, "ce", arch,
+                                           derivatives.Model("ce", "sigmoid", "softmax"))
