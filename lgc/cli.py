@@ -13,7 +13,7 @@ from ._arrays import BACKENDS
 from ._version import __version__
 from .batches import DEFAULT_BUFFER, check_pipeline
 from .curvature import DEFAULT_RTOL
-from .problems import PROBLEMS
+from .problems import INPUTS, PROBLEMS
 from .vocabulary import (BATCH_PIPELINES, GRANULARITIES, HESSIAN_MODES, LOSSES, PRECISIONS,
                          SINGULAR_TESTS, WALKS)
 
@@ -143,6 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
                           "step (the authors' program; docs/mnist-pipelines.md)")
     run.add_argument("--shuffle-buffer", type=_positive_int, default=DEFAULT_BUFFER,
                      help=f"N of --batches shuffle-buffer (default {DEFAULT_BUFFER})")
+    run.add_argument("--inputs", choices=INPUTS, default="unit",
+                     help="MNIST only: pixels / 255 (default), or zscore: each pixel "
+                          "standardised over all patterns, as the paper's text says "
+                          "(docs/mnist-pipelines.md)")
     run.add_argument("--hessian-every", type=_positive_int, default=1,
                      help="classify curvature at every k-th step only (default 1: all)")
     run.add_argument("--workers", type=_positive_int, default=min(os.cpu_count() or 1, 4),
@@ -226,7 +230,8 @@ def _cmd_run(args) -> int:
                           singular=args.singular, precision=args.precision,
                           backend=args.backend, eigenvalues=args.eigenvalues,
                           walk=args.walk, bound=args.bound,
-                          batches=args.batches, shuffle_buffer=args.shuffle_buffer)
+                          batches=args.batches, shuffle_buffer=args.shuffle_buffer,
+                          inputs=args.inputs)
     sample = run_sample(config, args.out, chunk_size=args.chunk_size, workers=args.workers,
                         weights_stride=(args.weights_stride or 1) if args.save_weights else None,
                         progress=not args.quiet, scheduler=args.scheduler)
