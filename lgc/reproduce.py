@@ -111,6 +111,67 @@ def save_comparison(table: pd.DataFrame, problem: str, figures="figures",
     table.assign(pipeline=pipeline).to_csv(cells / f"{problem}{tail}.csv", index=False)
 
 
+_SETTING = ["loss", "init_range", "granularity"]
+
+
+def pipelines_side_by_side(tables: dict, kind: str = "accuracy") -> pd.DataFrame:
+    """One section's cells under several pipelines, side by side: per cell the
+    paper's value, then each pipeline's ours, within and within (fixed).
+
+    ``tables`` maps a pipeline (lgc.presets.PIPELINES) to its :func:`section`
+    table; ``kind`` is "accuracy" (Tables B.10-B.15) or "basins" (Tables 3-9).
+    """
+    layout = {"accuracy": accuracy_table, "basins": basins_table}
+    if kind not in layout:
+        raise ValueError(f"unknown kind {kind!r}: choose one of {tuple(layout)}")
+    key = ["sample"] + _SETTING + ["metric", "paper"]
+    out = None
+    for pipeline, table in tables.items():
+        t = layout[kind](table)[key + ["ours", "within", "within (fixed)"]].rename(
+            columns={c: f"{c} [{pipeline}]" for c in ("ours", "within", "within (fixed)")})
+        out = t if out is None else out.merge(t, on=key, how="outer", sort=False)
+    return out
+
+
+def pipeline_verdicts(tables: dict) -> pd.DataFrame:
+    """Per pipeline and table kind ("accuracy", "basins"): the cells compared, those
+    within each tolerance, and which are within the statistical one (e.g. "Ct CE
+    [-1, 1] micro")."""
+    rows = []
+    for pipeline, table in tables.items():
+        for kind, metrics in (("accuracy", ["accuracy_last_step"]),
+                              ("basins", ["nstag", "lstag"])):
+            t = table[table.metric.isin(metrics) & table.paper_mean.notna()]
+            ok = t[t.within.astype(bool)]
+            rows.append({"pipeline": pipeline, "cells": kind, "compared": len(t),
+                         "within": int(t.within.astype(bool).sum()),
+                         "within_fixed": int(t.within_fixed.astype(bool).sum()),
+                         "which_within": ", ".join(_cell_words(r) for r in
+                                                       ok.itertuples())})
+    return pd.DataFrame(rows)
+
+
+def _cell_words(r) -> str:
+    from .vocabulary import range_label
+
+    metric = "" if r.metric == "accuracy_last_step" else f" {r.metric}"
+    return f"{r.sample}{metric} {r.loss} {range_label(r.init_range)} {r.granularity}"
+
+
+def accuracy_gaps(tables: dict) -> pd.DataFrame:
+    """The train/test gap Ct - Cg at the last step per setting: the paper's, and
+    ours under each pipeline (main split's mean over walks)."""
+    out = None
+    for pipeline, table in tables.items():
+        acc = table[table.metric == "accuracy_last_step"]
+        wide = acc.pivot_table(index=_SETTING, columns="sample",
+                               values=["ours_mean", "paper_mean"], sort=False)
+        frame = pd.DataFrame({"paper": wide["paper_mean", "Ct"] - wide["paper_mean", "Cg"],
+                              pipeline: wide["ours_mean", "Ct"] - wide["ours_mean", "Cg"]})
+        out = frame if out is None else out.join(frame[[pipeline]])
+    return out.reset_index()
+
+
 def frames_by_panel(samples) -> dict:
     """Results frames of the main split keyed by (loss, granularity, init_range)."""
     out = {}

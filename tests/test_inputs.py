@@ -245,3 +245,40 @@ def test_the_other_pipelines_tables_are_written_beside_the_papers_with_a_suffix(
     assert set(pd.read_csv(tmp_path / "cells" / "mnist.csv").pipeline) == {"paper-text"}
     assert list(pd.read_csv(tmp_path / "tableB15-mnist-accuracy.csv").columns) == \
         list(R.accuracy_table(table).columns)  # the paper's format, no pipeline column
+
+
+# ------------------------------------------------------- the notebook's helpers
+
+def _two_pipelines():
+    def table(ct, cg, cg_within):
+        t = pd.DataFrame([_cell(ours_mean=ct),
+                          _cell(sample="Cg", ours_mean=cg, spread_min=cg, spread_max=cg,
+                                paper_mean=0.573, paper_std=0.048, within=cg_within)])
+        t["within_fixed"] = [True, cg_within]
+        return t
+    return {"paper-text": table(0.90, 0.86, False),
+            "shuffle-buffer-100+zscore": table(0.99, 0.58, True)}
+
+
+def test_side_by_side_puts_each_pipelines_cells_beside_the_papers():
+    t = R.pipelines_side_by_side(_two_pipelines(), "accuracy").set_index("sample")
+    assert t.loc["Cg", "paper"] == "0.573 (0.048)"
+    assert t.loc["Cg", "ours [paper-text]"].startswith("0.86 ")
+    assert t.loc["Cg", "within [paper-text]"] == "NO"
+    assert t.loc["Cg", "ours [shuffle-buffer-100+zscore]"].startswith("0.58 ")
+    assert t.loc["Cg", "within [shuffle-buffer-100+zscore]"] == "yes"
+
+
+def test_the_gap_is_ct_minus_cg_for_the_paper_and_each_pipeline():
+    gaps = R.accuracy_gaps(_two_pipelines()).iloc[0]
+    assert gaps["paper"] == pytest.approx(0.998 - 0.573)
+    assert gaps["paper-text"] == pytest.approx(0.90 - 0.86)
+    assert gaps["shuffle-buffer-100+zscore"] == pytest.approx(0.99 - 0.58)
+
+
+def test_pipeline_verdicts_count_and_name_the_cells_within():
+    v = R.pipeline_verdicts(_two_pipelines()).set_index(["pipeline", "cells"])
+    assert v.loc[("paper-text", "accuracy"), "within"] == 1
+    assert v.loc[("paper-text", "accuracy"), "which_within"] == "Ct CE [-1, 1] micro"
+    assert v.loc[("shuffle-buffer-100+zscore", "accuracy"), "within"] == 2
+    assert v.loc[("shuffle-buffer-100+zscore", "basins"), "compared"] == 0
