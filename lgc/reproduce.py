@@ -129,25 +129,26 @@ def pipelines_side_by_side(tables: dict, kind: str = "accuracy") -> pd.DataFrame
     for pipeline, table in tables.items():
         t = layout[kind](table)[key + ["ours", "within", "within (fixed)"]].rename(
             columns={c: f"{c} [{pipeline}]" for c in ("ours", "within", "within (fixed)")})
-        out = t if out is None else out.merge(t, on=key, how="outer", sort=False)
+        out = t if out is None else out.merge(t, on=key, how="left")  # the first's order
     return out
 
 
 def pipeline_verdicts(tables: dict) -> pd.DataFrame:
     """Per pipeline and table kind ("accuracy", "basins"): the cells compared, those
-    within each tolerance, and which are within the statistical one (e.g. "Ct CE
-    [-1, 1] micro")."""
+    within each tolerance, and which are within the statistical one and which are not
+    (e.g. "Ct CE [-1, 1] micro")."""
     rows = []
     for pipeline, table in tables.items():
         for kind, metrics in (("accuracy", ["accuracy_last_step"]),
                               ("basins", ["nstag", "lstag"])):
             t = table[table.metric.isin(metrics) & table.paper_mean.notna()]
-            ok = t[t.within.astype(bool)]
+            ok = t.within.astype(bool)
             rows.append({"pipeline": pipeline, "cells": kind, "compared": len(t),
-                         "within": int(t.within.astype(bool).sum()),
+                         "within": int(ok.sum()),
                          "within_fixed": int(t.within_fixed.astype(bool).sum()),
-                         "which_within": ", ".join(_cell_words(r) for r in
-                                                       ok.itertuples())})
+                         "which_within": ", ".join(map(_cell_words, t[ok].itertuples())),
+                         "which_outside": ", ".join(map(_cell_words,
+                                                        t[~ok].itertuples()))})
     return pd.DataFrame(rows)
 
 
