@@ -221,7 +221,9 @@ def write_report(figures="figures", preset: str = "quick", seconds: float | None
     folder = Path(figures)
     cells = pd.concat([pd.read_csv(p) for p in sorted((folder / "cells").glob("*.csv"))],
                       ignore_index=True) if (folder / "cells").exists() else pd.DataFrame()
-    rows = _cells_json(cells) + _table1_cells()
+    # the paper's text first, another pipeline's cells after all of them (stable)
+    rows = sorted(_cells_json(cells) + _table1_cells(),
+                  key=lambda r: r["pipeline"] != MAIN_PIPELINE)
     summary = _summary([r for r in rows if r["pipeline"] == MAIN_PIPELINE])
     summary["pipelines"] = _pipeline_counts(rows)
     meta = {"preset": preset, "seed": seed, "lgc_version": __version__,
