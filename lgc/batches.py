@@ -136,7 +136,9 @@ class _Rows:
     float64 per walk and step moved 8x more memory than the pixels hold and
     dominated the step; so in numpy, when X is exactly k / 255, the bytes k are
     gathered into one reused buffer and divided by 255 again, which gives the
-    very same float64 values. Other array libraries hold X itself.
+    very same float64 values. Any other X (MNIST's z-scored pixels,
+    ``inputs="zscore"``) is gathered as it is, and so is X in other array
+    libraries.
     """
 
     def __init__(self, X, n: int, size: int, dtype=np.float64, xp=np):

@@ -13,7 +13,7 @@ from ._arrays import BACKENDS
 from ._version import __version__
 from .batches import DEFAULT_BUFFER, check_pipeline
 from .curvature import DEFAULT_RTOL
-from .problems import PROBLEMS
+from .problems import INPUTS, PROBLEMS
 from .vocabulary import (ACTIVATIONS, BATCH_PIPELINES, GRANULARITIES, HESSIAN_MODES,
                          OUTPUTS, PRECISIONS, SINGULAR_TESTS, WALK_LOSSES, WALKS)
 
@@ -157,6 +157,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--switch-step", type=_positive_int, metavar="K",
                      help="descend --loss (sse or hybrid) for the first K steps, then CE; "
                           "both losses are recorded at every point (Et_sse, Et_ce, ...)")
+    run.add_argument("--inputs", choices=INPUTS, default="unit",
+                     help="MNIST only: pixels / 255 (default), or zscore: each pixel "
+                          "standardised over all patterns, as the paper's text says "
+                          "(docs/mnist-pipelines.md)")
     run.add_argument("--hessian-every", type=_positive_int, default=1,
                      help="classify curvature at every k-th step only (default 1: all)")
     run.add_argument("--workers", type=_positive_int, default=min(os.cpu_count() or 1, 4),
@@ -242,7 +246,8 @@ def _cmd_run(args) -> int:
                           walk=args.walk, bound=args.bound,
                           batches=args.batches, shuffle_buffer=args.shuffle_buffer,
                           activation=args.activation, output=args.output, alpha=args.alpha,
-                          switch_step=args.switch_step)
+                          switch_step=args.switch_step,
+                          inputs=args.inputs)
     sample = run_sample(config, args.out, chunk_size=args.chunk_size, workers=args.workers,
                         weights_stride=(args.weights_stride or 1) if args.save_weights else None,
                         progress=not args.quiet, scheduler=args.scheduler)

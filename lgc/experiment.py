@@ -23,7 +23,7 @@ import numpy as np
 
 from ._version import __version__
 from .batches import check_pipeline
-from .problems import load_problem
+from .problems import check_inputs, load_problem
 from .vocabulary import default_walks
 from ._arrays import backend as array_backend
 from .store import CorruptSample, Sample, _differences
@@ -40,8 +40,12 @@ class SampleConfig(WalkOptions):
     ``walks`` defaults to 10 x d and ``steps`` to 1000 (micro) or 100 (macro),
     the paper's protocol; ``hessian`` defaults to "full", but to "none" for
     MNIST, where the paper computed no curvature. ``seed`` seeds the walks,
-    ``split_seed`` the train/test split. Every other option of the walk is a
-    :class:`lgc.walks.WalkOptions` field, inherited, by keyword.
+    ``split_seed`` the train/test split, and ``inputs`` (lgc.problems.INPUTS:
+    "unit", the problem's own scaling, or "zscore", MNIST's pixels standardised)
+    says how the problem's inputs are scaled: like the split, a property of the
+    data the walks see, handed to :func:`lgc.problems.load_problem`. Every other
+    option of the walk is a :class:`lgc.walks.WalkOptions` field, inherited, by
+    keyword.
     """
 
     problem: str
@@ -54,6 +58,7 @@ class SampleConfig(WalkOptions):
     split_seed: int = 0
     #: None: the paper's curvature for the problem (:func:`default_hessian`)
     hessian: str | None = field(default=None, kw_only=True)
+    inputs: str = field(default="unit", kw_only=True)
 
     def resolved(self, dim: int) -> "SampleConfig":
         """Fill the defaults that depend on the problem."""
@@ -82,6 +87,7 @@ class SampleConfig(WalkOptions):
         tag += "" if self.output == "sigmoid" else f"-{self.output}"
         tag += "" if self.alpha is None else f"-alpha{self.alpha:g}"
         tag += "" if self.switch_step is None else f"-switch{self.switch_step}"
+        tag += "" if self.inputs == "unit" else f"-{self.inputs}"
         return (f"{self.problem.lower()}-{self.loss}-r{r}-{self.granularity}"
                 f"-seed{self.seed}-split{self.split_seed}{tag}")
 
@@ -100,6 +106,7 @@ def default_hessian(problem: str) -> str:
 def validate(config: SampleConfig) -> None:
     """Raise ValueError on a bad setting before any work starts or file is written."""
     step_size(config.granularity, config.init_range)
+    check_inputs(config.problem, config.inputs)
     if config.walks is not None and (int(config.walks) != config.walks or config.walks < 1):
         raise ValueError(f"walks must be a positive whole number; got {config.walks!r}")
     if config.steps is not None and (int(config.steps) != config.steps or config.steps < 1):
@@ -206,7 +213,7 @@ MIN_SHARED_CHUNK = 32
 
 
 def _run_chunk(config: SampleConfig, walk_ids, weights_stride, callback=None):
-    problem = load_problem(config.problem, seed=config.split_seed)
+    problem = load_problem(config.problem, seed=config.split_seed, inputs=config.inputs)
     return progressive_gradient_walk(problem, config.settings(), walk_ids, config.seed,
                                      weights_stride=weights_stride, callback=callback)
 
@@ -238,7 +245,8 @@ def provenance(config: SampleConfig, problem) -> dict:
         "dim": problem.dim,
         "architecture": [problem.n_in, problem.hidden, problem.n_out],
         "eps": step_size(config.granularity, config.init_range),
-        "data": {"hashes": dict(problem.hashes), "preprocessing": problem.preprocessing,
+        "data": {"hashes": dict(problem.hashes), "inputs": problem.inputs,
+                 "preprocessing": problem.preprocessing,
                  "n_train": len(problem.X_train), "n_test": len(problem.X_test),
                  "batch_size": problem.batch_size, "notes": list(problem.notes)},
         "lgc_version": __version__,
@@ -275,7 +283,7 @@ class _Job:
 def _plan(config: SampleConfig, out_dir, weights_stride) -> _Job:
     """Check a sample's settings and resolve them; writes nothing."""
     validate(config)
-    problem = load_problem(config.problem, seed=config.split_seed)
+    problem = load_problem(config.problem, seed=config.split_seed, inputs=config.inputs)
     check_pipeline(problem.batch_size, config.batches, config.problem)
     check_problem(config, problem)
     config = config.resolved(problem.dim)

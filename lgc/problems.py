@@ -14,8 +14,12 @@ Choices the paper leaves open, made here (docs/departures.md#d11-preprocessing-a
   takes the first ``n_train = round(0.8 * P)`` of them for training (``0.8 * P`` never
   ends in .5 for an integer P, so the rounding is unambiguous).
 * XOR trains and tests on the same four patterns.
-* MNIST pixels are divided by 255 to lie in [0, 1]; they are not z-scored, because
-  many border pixels are constant or nearly so and z-scoring would blow up noise.
+* MNIST pixels are divided by 255 to lie in [0, 1] by default (``inputs="unit"``).
+  ``inputs="zscore"`` standardises them instead, as the paper's text says of its
+  inputs: each pixel is z-scored over all the patterns, training and test together
+  (ddof 0), as every tabular problem's columns are; a pixel constant over them (a
+  border pixel never inked) is 0 (docs/mnist-pipelines.md: with the authors' data
+  pipeline, standardised pixels explain Table B.15).
   With the official training images available, MNIST uses the official 60,000 / 10,000
   split (the seed plays no part). Without them, it splits the 10,000 official test
   images 80/20 with the seed, logs a warning and says so in ``Problem.notes``.
@@ -45,11 +49,19 @@ __all__ = [
     "load_problem",
     "zscore",
     "split_indices",
+    "INPUTS",
+    "check_inputs",
 ]
 
 logger = logging.getLogger("lgc")
 
 TRAIN_FRACTION = 0.8
+#: how MNIST's pixels reach the network: k / 255 (the default), or z-scored per
+#: pixel over all the patterns. Other problems have their own fixed preprocessing
+#: (the default, "unit", stands for it) and refuse "zscore".
+INPUTS = ("unit", "zscore")
+#: the problems whose inputs ``inputs="zscore"`` changes
+ZSCORE_INPUTS = ("mnist",)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -121,6 +133,8 @@ class Problem:
         What was done to the inputs and how the split was made.
     source : str
         Where train and test come from, e.g. "split-80/20" or "t10k-split-80/20".
+    inputs : str
+        The input scaling asked for, one of :data:`INPUTS` ("unit": the problem's own).
     """
 
     name: str
@@ -137,6 +151,7 @@ class Problem:
     batch_size: int | None
     preprocessing: str = dataclasses.field(repr=False)
     source: str
+    inputs: str = "unit"
 
     @property
     def dim(self) -> int:
@@ -161,6 +176,42 @@ def zscore(X: np.ndarray) -> np.ndarray:
     Z = (X - X.mean(axis=0)) / std
     Z[:, constant] = 0.0
     return Z
+
+
+def check_inputs(name: str, inputs: str) -> str:
+    """``inputs`` if problem ``name`` accepts it, else a one-line ValueError.
+
+    >>> check_inputs("iris", "zscore")
+    Traceback (most recent call last):
+    ...
+    ValueError: inputs='zscore' is for mnist's pixels; iris's inputs are z-scored over all its patterns already: use inputs='unit'
+    """
+    if inputs not in INPUTS:
+        raise ValueError(f"unknown inputs {inputs!r}: choose one of {INPUTS}")
+    key = str(name).lower()
+    if inputs == "zscore" and key not in ZSCORE_INPUTS:
+        what = "are XOR's four 0/1 patterns" if key == "xor" else \
+            "are z-scored over all its patterns already"
+        raise ValueError(f"inputs='zscore' is for mnist's pixels; {key}'s inputs {what}: "
+                         f"use inputs='unit'")
+    return inputs
+
+
+def _standardised(problem: "Problem") -> "Problem":
+    """MNIST with its pixels standardised per pixel over all its patterns, training
+    and test together, as :func:`zscore` does for the other problems before their
+    split (a column-wise z-score, so stacking the splits equals z-scoring before)."""
+    n = len(problem.X_train)
+    X = np.vstack([problem.X_train, problem.X_test])
+    Z = zscore(X)
+    constant = int(np.sum(X.max(axis=0) == X.min(axis=0)))
+    scaling = (f"pixels / 255, then z-scored per pixel over all {len(X)} patterns, "
+               f"training and test together (ddof 0); the {constant} pixels constant "
+               f"over them (never inked) are 0")
+    X_train, X_test = _freeze(np.ascontiguousarray(Z[:n]), np.ascontiguousarray(Z[n:]))
+    return dataclasses.replace(problem, X_train=X_train, X_test=X_test, inputs="zscore",
+                               preprocessing=problem.preprocessing.replace(_UNIT_PIXELS,
+                                                                           scaling))
 
 
 def split_indices(n: int, seed: int, train_fraction: float = TRAIN_FRACTION):
@@ -193,6 +244,7 @@ def _one_hot(labels: np.ndarray, n_out: int, name: str) -> np.ndarray:
 
 # ----------------------------------------------------------------------- loading
 
+_UNIT_PIXELS = "pixels / 255 to [0, 1], not z-scored (many constant border pixels)"
 _SPLIT_TEXT = "seeded 80/20 split, n_train = round(0.8 * P), rng = numpy default_rng(seed)"
 
 
@@ -243,7 +295,7 @@ def _load_mnist(spec: ProblemSpec, seed: int) -> Problem:
     test_img, test_lbl = (fetch(f) for f in MNIST_TEST)  # missing: an error, no fallback
     X_t, y_t = _read_mnist(test_img, test_lbl)
     T_t = _one_hot(y_t, spec.n_out, spec.name)
-    scaling = "pixels / 255 to [0, 1], not z-scored (many constant border pixels)"
+    scaling = _UNIT_PIXELS
     train_files, reason = _mnist_train_files()
     if train_files is not None:
         X, y = _read_mnist(*train_files)
@@ -262,8 +314,10 @@ def _load_mnist(spec: ProblemSpec, seed: int) -> Problem:
 
 
 @functools.lru_cache(maxsize=32)
-def _load_cached(name: str, seed: int, data_dir: str | None) -> Problem:
+def _load_cached(name: str, seed: int, data_dir: str | None, inputs: str = "unit") -> Problem:
     # data_dir is part of the key only: fetch() reads LGC_DATA_DIR itself.
+    if inputs == "zscore":
+        return _standardised(_load_cached(name, seed, data_dir, "unit"))
     spec = PROBLEMS[name]
     if name == "xor":
         return _load_xor(spec, seed)
@@ -272,11 +326,11 @@ def _load_cached(name: str, seed: int, data_dir: str | None) -> Problem:
     return _load_table(spec, seed)
 
 
-def load_problem(name: str, seed: int = 0) -> Problem:
+def load_problem(name: str, seed: int = 0, inputs: str = "unit") -> Problem:
     """Load, preprocess and split one of the paper's problems.
 
-    Results are cached per process, keyed on (name, seed, ``LGC_DATA_DIR``); the
-    arrays are read-only so the cached copy cannot be changed by a caller.
+    Results are cached per process, keyed on (name, seed, ``LGC_DATA_DIR``, inputs);
+    the arrays are read-only so the cached copy cannot be changed by a caller.
 
     Parameters
     ----------
@@ -284,6 +338,10 @@ def load_problem(name: str, seed: int = 0) -> Problem:
         One of ``xor, iris, diabetes, glass, cancer, heart, mnist`` (any case).
     seed : int, default 0
         Seed of the 80/20 train/test split (unused by XOR and official MNIST).
+    inputs : {"unit", "zscore"}, default "unit"
+        MNIST's pixels k / 255, or z-scored per pixel over all its patterns (see
+        the module's docstring). Other problems accept "unit" only, which
+        stands for their own preprocessing.
 
     Returns
     -------
@@ -292,7 +350,8 @@ def load_problem(name: str, seed: int = 0) -> Problem:
     Raises
     ------
     ValueError
-        Unknown name, bad seed, or a data file that fails its hash or format checks.
+        Unknown name, bad seed, inputs "zscore" for a problem other than MNIST, or a
+        data file that fails its hash or format checks.
     FileNotFoundError
         ``LGC_DATA_DIR`` is set and a needed file is not in it.
 
@@ -307,7 +366,8 @@ def load_problem(name: str, seed: int = 0) -> Problem:
         raise ValueError(f"unknown problem {name!r}; known problems are {list(PROBLEMS)}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    check_inputs(key, inputs)
     folder = data_dir()
-    problem = _load_cached(key, int(seed), str(folder) if folder else None)
+    problem = _load_cached(key, int(seed), str(folder) if folder else None, inputs)
     # Fresh containers so a caller's edits to notes or hashes do not reach the cache.
     return dataclasses.replace(problem, hashes=dict(problem.hashes), notes=list(problem.notes))
