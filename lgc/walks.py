@@ -423,6 +423,7 @@ def _records(n: int, steps: int, d: int, weights_stride: int | None,
 
 def _walk(problem, settings, walk_ids, seed, weights_stride, callback):
     arch = Architecture(problem.n_in, problem.hidden, problem.n_out)
+    check_hessian_size(problem, settings)
     xp = backend(settings.backend)
     walk_ids = np.asarray(walk_ids, dtype=np.int64)
     n, steps = len(walk_ids), int(settings.steps)
@@ -439,7 +440,6 @@ def _walk(problem, settings, walk_ids, seed, weights_stride, callback):
                           settings.space_bound)
     W = xp.asarray(initial_points(rngs, arch.dim, settings.init_range) if stepper is None
                    else stepper.start)
-    check_hessian_size(problem, settings)
     # each walk sees its own batch: its Hessians are formed point by point, on that
     # batch (_classify_batches); otherwise once for all walks, as ever
     per_walk = settings.hessian != "none" and _per_walk_batches(problem, settings)
