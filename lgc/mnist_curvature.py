@@ -235,6 +235,39 @@ def reference_words(table: pd.DataFrame) -> list[str]:
     return lines
 
 
+def pane_words(pts: pd.DataFrame) -> list[str]:
+    """What the curvature panes of Figures 20-21 hold, per range, from
+    :func:`points`' rows: the count of each class, where the saddles sit (at the
+    start or later), and the share of near-zero eigenvalues at the start."""
+    lines = []
+    for r, f in pts.groupby("init_range", sort=True):
+        counts = f["curvature"].value_counts()
+        filled = [c for c in CLASSES if counts.get(c, 0)]
+        empty = [c for c in CLASSES if not counts.get(c, 0)]
+        start = f[f.step == 0]
+        saddles = f[f.curvature == "saddle"]
+        where = ""
+        if len(saddles):
+            at_start = int((saddles.step == 0).sum())
+            where = (f"; {at_start} of the {len(saddles)} saddles are starting points "
+                     f"({int((start.curvature == 'saddle').sum())} of the {len(start)} "
+                     f"starts), {len(saddles) - at_start} are later points")
+        lines.append(
+            f"{range_label(r)} (Figure {20 if r == 1 else 21}): "
+            + ", ".join(f"{int(counts[c])} {c}" for c in filled)
+            + (f"; the {_words(empty)} pane{'s are' if len(empty) > 1 else ' is'} empty"
+               if empty else "")
+            + where + f". At the start a median {start['zero_share'].median():.2f} of a "
+            f"point's eigenvalues are within the zero tolerance, at the last classified "
+            f"step {f[f.step == f.step.max()]['zero_share'].median():.2f}.")
+    return lines
+
+
+def _words(items) -> str:
+    """"a", "a and b", "a, b and c"."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 def recheck(samples, n: int = 4):
     """Recompute ``n`` stored points' classes and spectra from their saved weights and
     replayed batches (lgc.lanczos.point_classes); returns ([agree], [CPU ms each])."""
