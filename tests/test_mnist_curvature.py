@@ -205,3 +205,47 @@ def test_check_fits_counts_the_hessians_a_chunk_holds(mnist):
     with pytest.raises(ValueError, match="GiB for the Hessians held at once"):
         check_fits(config, mnist.dim, None, memory=19e6, problem=mnist)
     check_fits(config, mnist.dim, None, memory=21e6, problem=mnist)
+
+
+# ------------------------------------------------------------ lgc.mnist_curvature
+
+def test_study_presets_state_their_number_of_points():
+    """tiny: 2 losses x 2 ranges x 2 walks x (micro: steps 0, 5 + macro: steps 0, 5)
+    = 32 points; quick: 2 x 2 x 8 x (10 + 10) = 640."""
+    from lgc import mnist_curvature as MC
+    assert MC.get_preset("tiny").points() == 32
+    assert MC.get_preset("quick").points() == 640
+    assert len(MC.configs("tiny")) == 8
+    with pytest.raises(ValueError, match="unknown preset 'huge': choose one of tiny, quick"):
+        MC.get_preset("huge")
+
+
+def _table(**changes):
+    """A summary table of two settings whose verdicts are known on paper."""
+    import pandas as pd
+    rows = [dict(loss="sse", granularity="micro", init_range=1.0, points=10, convex=0.0,
+                 concave=0.0, saddle=0.2, singular=0.8, negative_share=1.0, index=0.3,
+                 last_step=90, index_first=0.5, index_last=0.3, zero_share_first=0.0,
+                 zero_share_last=0.1, lambda_min_first=-0.4, lambda_min_last=-0.1,
+                 lambda_max_first=0.5, lambda_max_last=0.5, neg_to_pos_first=0.8,
+                 neg_to_pos_last=0.2, Et_first=0.3, Et_last=0.1)] * 2
+    frame = pd.DataFrame(rows)
+    for name, values in changes.items():
+        frame[name] = values
+    return frame
+
+
+def test_reference_words_judge_from_the_numbers():
+    """Saddles and singular points only: holds; |lambda_min| four times smaller and its
+    ratio to lambda_max falling in both settings: holds. One convex point in ten:
+    fails; the ratio rising in one setting: holds in part."""
+    from lgc.mnist_curvature import reference_words
+    words = reference_words(_table())
+    assert words[0].startswith("Only saddle and singular points: holds. Of the 20 ")
+    assert "after descent: holds. " in words[2] and "(a median 4.0 times smaller)" in words[2]
+    words = reference_words(_table(convex=[0.1, 0.0], saddle=[0.1, 0.2],
+                                   neg_to_pos_last=[0.2, 0.9]))
+    assert words[0].startswith("Only saddle and singular points: fails.")
+    assert "5.0% convex" in words[0]
+    assert "after descent: holds in part." in words[2]
+    assert "falls in 1 of 2" in words[2]
