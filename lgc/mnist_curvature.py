@@ -111,11 +111,11 @@ def run(preset: str = "quick", results="results", workers: int = 2, seed: int = 
     samples = _run(cfgs, p, results, preset, workers, progress)
     seconds = time.perf_counter() - start
     frames = _frames(samples)
-    points = sum(int(f["curvature"].notna().sum()) for f in frames.values())
+    n_points = sum(int(f["curvature"].notna().sum()) for f in frames.values())
     steps = sum(len(f) for f in frames.values())
     ran = sum(s.walks_run or 0 for s in samples)
     print(f"MNIST curvature study, preset {preset!r}: {p.describe()}.")
-    print(f"{points:,} points classified among {steps:,} walk-steps; "
+    print(f"{n_points:,} points classified among {steps:,} walk-steps; "
           + (f"ran {ran:,} walks in {seconds:.1f} s with {workers} worker(s)" if ran else
              f"all {len(samples)} samples reused from {folder(preset, results)}"))
     agree, ms = recheck(samples, check)
@@ -123,11 +123,12 @@ def run(preset: str = "quick", results="results", workers: int = 2, seed: int = 
           f"batches (lgc.lanczos.point_classes): {sum(agree)} of {len(agree)} classes and "
           f"spectra agree; {np.median(ms):.0f} ms of CPU per point (median; Hessian on the "
           f"batch's row space and all its eigenvalues)")
-    table = summary(samples)
+    pts = points(samples)
+    last = pts.groupby(["loss", "granularity", "init_range"])["step"].transform("max")
     print(f"index (share of negative eigenvalues among those not structural), median over "
-          f"points: {table['index'].median():.2f} "
-          f"({table['index_first'].median():.2f} at step 0, "
-          f"{table['index_last'].median():.2f} at the last classified step)")
+          f"the {len(pts):,} points: {pts['index'].median():.2f}; over the starting points "
+          f"{pts.loc[pts.step == 0, 'index'].median():.2f}, over the points of the last "
+          f"classified step {pts.loc[pts.step == last, 'index'].median():.2f}")
     return samples
 
 
@@ -251,7 +252,8 @@ def pane_words(pts: pd.DataFrame) -> list[str]:
             at_start = int((saddles.step == 0).sum())
             where = (f"; {at_start} of the {len(saddles)} saddles are starting points "
                      f"({int((start.curvature == 'saddle').sum())} of the {len(start)} "
-                     f"starts), {len(saddles) - at_start} are later points")
+                     f"starts, the micro and macro walks of a loss sharing theirs), "
+                     f"{len(saddles) - at_start} are later points")
         lines.append(
             f"{range_label(r)} (Figure {20 if r == 1 else 21}): "
             + ", ".join(f"{int(counts[c])} {c}" for c in filled)
