@@ -103,6 +103,25 @@ def test_asking_for_curvature_leaves_a_mini_batch_walk_unchanged():
         np.testing.assert_array_equal(runs[0][name], runs[1][name])
 
 
+@pytest.mark.parametrize("pipeline,buffer", [("random", 1000), ("shuffle-buffer", 20)])
+def test_iris_walks_classes_equal_point_classes_on_the_batch_walk_batch_replays(pipeline,
+                                                                                buffer):
+    """Whatever the pipeline, each recorded class and count is point_classes' (rows)
+    on the batch lgc.walks.walk_batch replays for that walk and step."""
+    batched = replace(IRIS, batch_size=10)
+    settings = WalkSettings("ce", 10.0, 2.0, 4, hessian="full", eigenvalues=True,
+                            batches=pipeline, shuffle_buffer=buffer)
+    out = progressive_gradient_walk(batched, settings, range(3), seed=2, weights_stride=1)
+    arch = Architecture(batched.n_in, batched.hidden, batched.n_out)
+    for walk in range(3):
+        for step in range(4):
+            X, T, _, _ = walk_batch(batched, 2, walk, step, pipeline, buffer)
+            code, spec = lanczos.point_classes(out["weights"][walk, step], X, T, "ce", arch,
+                                               eigenvalues=True)
+            assert out["curvature"][walk, step] == code[0]
+            assert out["n_neg"][walk, step] == spec["n_neg"][0]
+
+
 def test_walk_batch_replays_the_walks_stream(mnist):
     """walk_batch gives the rows of the stream's law at any step, training and test."""
     for walk, step in ((0, 0), (3, 5)):
