@@ -27,7 +27,8 @@ from .problems import check_inputs, load_problem
 from .vocabulary import default_walks
 from ._arrays import backend as array_backend
 from .store import CorruptSample, Sample, _differences
-from .walks import (WalkOptions, WalkSettings, check_problem, default_steps,
+from .walks import (WalkOptions, WalkSettings, check_hessian_size, check_problem, default_steps,
+                    hessian_bytes,
                     progressive_gradient_walk, step_size)
 
 log = logging.getLogger("lgc")
@@ -99,7 +100,12 @@ class SampleConfig(WalkOptions):
 
 
 def default_hessian(problem: str) -> str:
-    """The paper's curvature: the full Hessian, none for MNIST (Section 5.2)."""
+    """The paper's curvature: the full Hessian, none for MNIST (Section 5.2).
+
+    MNIST's curvature is there when asked for (``hessian="full"``, best every
+    k-th step: each point's Hessian on its own batch's row space, lgc.walks;
+    docs/mnist-curvature.md), but not by default, as in the paper's protocol.
+    """
     return "none" if problem.lower() == "mnist" else "full"
 
 
@@ -128,22 +134,33 @@ def _row_bytes(config: SampleConfig) -> int:
 
 
 def check_fits(config: SampleConfig, dim: int, weights_stride: int | None,
-               memory: float | None = None) -> None:
-    """Refuse a sample whose records cannot fit in memory, before any work.
+               memory: float | None = None, problem=None) -> None:
+    """Refuse a sample that cannot fit in memory, before any work.
 
     Merging a sample's chunks holds its records about four times over (the
     chunks, their concatenation, the sorted copy, the Arrow table); one walk's
-    saved weights are held whole while its chunk runs.
+    saved weights are held whole while its chunk runs; and, with a
+    ``problem``, a chunk's Hessians (:func:`lgc.walks.hessian_bytes`, the
+    walks of a default chunk; MNIST: one walk's at a time, at most 1,110 x
+    1,110 on its batch's row space). A Hessian too large to form at all (the
+    whole 7,960 x 7,960 of MNIST) is refused by
+    :func:`lgc.walks.check_hessian_size`, whatever the memory.
     """
     memory = memory or _physical_memory()
     rows = config.walks * config.steps
-    need = 4 * rows * _row_bytes(config)
+    parts = {"records to merge": 4 * rows * _row_bytes(config)}
     if weights_stride:
-        need = max(need, -(-config.steps // weights_stride) * dim * 8)
+        parts["one walk's saved weights"] = -(-config.steps // weights_stride) * dim * 8
+    if problem is not None and config.hessian != "none":
+        settings = config.settings()
+        check_hessian_size(problem, settings)
+        walks = min(config.walks, default_chunk_size(dim, config.hessian, config.backend))
+        parts["the Hessians held at once"] = hessian_bytes(problem, settings, walks)
+    what, need = max(parts.items(), key=lambda item: item[1])
     if need > memory:
         raise ValueError(
-            f"walks={config.walks} x steps={config.steps} is {rows:,} records, about "
-            f"{need / 2**30:,.0f} GiB to merge, more than this machine's "
+            f"walks={config.walks} x steps={config.steps} ({rows:,} records) needs about "
+            f"{need / 2**30:,.1f} GiB for {what}, more than this machine's "
             f"{memory / 2**30:,.0f} GiB of memory; run fewer walks or steps")
 
 
@@ -287,7 +304,7 @@ def _plan(config: SampleConfig, out_dir, weights_stride) -> _Job:
     check_pipeline(problem.batch_size, config.batches, config.problem)
     check_problem(config, problem)
     config = config.resolved(problem.dim)
-    check_fits(config, problem.dim, weights_stride)
+    check_fits(config, problem.dim, weights_stride, problem=problem)
     meta = provenance(config, problem)
     meta["weights_stride"] = weights_stride
     return _Job(Sample(out_dir, config.name), config, meta, problem.dim)

@@ -36,6 +36,10 @@ removed here (``null_space``):
   far more than the blank pixels account for.
 * ``"none"``: the whole d x d Hessian.
 
+The walks classify MNIST points the same way when asked for a Hessian
+(lgc.walks: each point on its own batch's row space, every k-th step); this
+module serves points sampled afterwards, and checks the walks' classes.
+
 Because of the null space, the full Hessian's lambda_min is never above 0
 nor its lambda_max below 0 on an MNIST batch; the extremes of the
 restricted Hessian say how curved the loss is in the directions that matter.

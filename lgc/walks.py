@@ -328,25 +328,26 @@ def _classify(H, AZ, arch, settings, n_structural):
                      n_structural=n_structural, dead=dead), None
 
 
-def _curvature_setup(problem, settings, arch):
-    """(basis, n_structural, d) of this sample's curvature test.
+def _curvature_setup(X, settings, arch):
+    """(basis, n_structural, d) of the curvature test on the inputs ``X`` (P, n_in)
+    the loss sees: the training set, or one walk's mini-batch.
 
     With the full Hessian and the tolerance test, structural zeros are
     discounted by never forming them: the Hessian is taken restricted to the
-    input-weight directions that change the network (``basis``, see
-    lgc.derivatives.input_basis), for Heart a 291 x 291 matrix instead of
-    341 x 341 with the same other eigenvalues. Otherwise the full d x d
-    Hessian's ``n_structural`` zero eigenvalues are discounted when counted.
+    input-weight directions that change the network on those patterns
+    (``basis``, see lgc.derivatives.input_basis), for Heart a 291 x 291 matrix
+    instead of 341 x 341 with the same other eigenvalues, for an MNIST batch of
+    100 at most 1,110 x 1,110 instead of 7,960 x 7,960. Otherwise the full
+    d x d Hessian's ``n_structural`` zero eigenvalues are discounted when counted.
     """
     if settings.hessian == "none" or not settings.discount_structural:
         return None, 0, arch.dim
     shift = softmax_zeros(settings, arch)
-    if (settings.hessian, settings.singular) == ("full", "tolerance"):
-        basis = derivatives.input_basis(problem.X_train)
+    if _restricted(settings):
+        basis = derivatives.input_basis(X)
         if basis is not None:
             return basis, shift, arch.dim - arch.hidden * (len(basis) - basis.shape[1])
-    return (None, structural_zeros(problem.X_train, arch.hidden, settings.hessian) + shift,
-            arch.dim)
+    return None, structural_zeros(X, arch.hidden, settings.hessian) + shift, arch.dim
 
 
 def softmax_zeros(settings: WalkOptions, arch: Architecture) -> int:
@@ -359,6 +360,99 @@ def softmax_zeros(settings: WalkOptions, arch: Architecture) -> int:
     about the landscape and are discounted (sigmoid outputs have none).
     """
     return arch.hidden + 1 if settings.output == "softmax" else 0
+
+
+def _restricted(settings) -> bool:
+    """Whether the Hessian is formed only on the row space of the inputs seen."""
+    return (settings.hessian, settings.singular, settings.discount_structural) == (
+        "full", "tolerance", True)
+
+
+def _per_walk_batches(problem, settings) -> bool:
+    """Whether each walk sees its own patterns at each step (MNIST's mini-batches)."""
+    return bool(getattr(problem, "batch_size", None)) and settings.batches != "first-fixed"
+
+
+def _seen_inputs(problem, settings):
+    """The training inputs every walk's loss sees when they are shared: all of
+    them, or the first B ("first-fixed" mini-batches)."""
+    return problem.X_train[:getattr(problem, "batch_size", None) or len(problem.X_train)]
+
+
+#: a dense Hessian above this many bytes a walk is refused (MNIST's whole
+#: 7,960 x 7,960 Hessian is 507 MB, and about 11 s to factorise at each point)
+MAX_HESSIAN_BYTES = 2**28
+
+
+def hessian_rows(problem, settings) -> int:
+    """Rows of the largest Hessian a walk forms at a point (0 without curvature).
+
+    d, or with the row-space restriction (full Hessian, tolerance test,
+    structural zeros discounted) at most h min(P, n_in + 1) + (h + 1) K, P the
+    training patterns the loss sees: 1,110 for an MNIST batch of 100.
+    """
+    arch = Architecture(problem.n_in, problem.hidden, problem.n_out)
+    if settings.hessian == "none":
+        return 0
+    if not _restricted(settings):
+        return arch.dim
+    seen = getattr(problem, "batch_size", None) or len(problem.X_train)
+    return min(arch.dim, arch.hidden * min(seen, arch.n_in + 1) + (arch.hidden + 1) * arch.n_out)
+
+
+def hessian_bytes(problem, settings, walks: int) -> int:
+    """Bytes of the Hessians a batch of ``walks`` walks holds at once.
+
+    Walks that share their patterns build their Hessians into one buffer
+    (walks, d', d'), and LDL^T works on one more matrix; walks that each see
+    their own batch are classified one at a time, the Hessian and its copy.
+    """
+    size = 8 * hessian_rows(problem, settings) ** 2
+    return 2 * size if _per_walk_batches(problem, settings) else (int(walks) + 1) * size
+
+
+def check_hessian_size(problem, settings) -> None:
+    """Refuse, in one line, a walk whose dense Hessian exceeds :data:`MAX_HESSIAN_BYTES`.
+
+    On MNIST (d = 7,960) only the full Hessian restricted to each batch's row
+    space (hessian="full", singular="tolerance", discount_structural=True) is
+    small enough; the blocks, the float32 test and the undiscounted Hessian
+    would form the whole d x d matrix at every classified point.
+    """
+    rows = hessian_rows(problem, settings)
+    if 8 * rows ** 2 <= MAX_HESSIAN_BYTES:
+        return
+    name = getattr(problem, "name", "this problem")
+    restricted = hessian_rows(problem, WalkOptions(hessian="full"))
+    fix = (f"hessian='full' with singular='tolerance' and discount_structural=True forms it "
+           f"only on each batch's row space ({restricted:,} x {restricted:,} at most), or "
+           f"hessian='none'" if 8 * restricted ** 2 <= MAX_HESSIAN_BYTES
+           else "use hessian='none'")
+    raise ValueError(f"a dense {rows:,} x {rows:,} Hessian ({8 * rows ** 2 / 1e6:,.0f} MB a "
+                     f"walk) is too large for {name}'s walks: {fix}; got "
+                     f"hessian={settings.hessian!r}, singular={settings.singular!r}, "
+                     f"discount_structural={settings.discount_structural!r}")
+
+
+def _classify_batches(W, data, arch, settings, step=0):
+    """Curvature codes (and with ``settings.eigenvalues`` the spectra's summary) of
+    points that each see their own mini-batch, ``data`` = (X, T, ...) with X
+    (n, P, n_in): each point's Hessian on its own batch, with that batch's
+    structural zeros set aside (:func:`_curvature_setup` on the batch, as a walk
+    on a whole data set does once). On numpy, on the host, one point at a time.
+    """
+    W, X, T = to_numpy(W), to_numpy(data[0]), to_numpy(data[1])
+    model = settings.model(settings.kind, step)
+    codes, summaries = np.empty(len(W), dtype=np.int8), []
+    for i in range(len(W)):
+        basis, n_structural, _ = _curvature_setup(X[i], settings, arch)
+        point = derivatives.evaluate(W[i:i + 1], X[i], T[i], model, arch, True, basis=basis)
+        code, summary = _classify(point.H, (point.A, point.Z), arch, settings, n_structural)
+        codes[i] = code[0]
+        summaries.append(summary)
+    if not settings.eigenvalues:
+        return codes, None
+    return codes, {name: np.concatenate([s[name] for s in summaries]) for name in SPECTRUM}
 
 
 def progressive_gradient_walk(problem, settings: WalkSettings, walk_ids, seed: int = 0,
@@ -414,6 +508,7 @@ def _records(n: int, steps: int, d: int, weights_stride: int | None,
 def _walk(problem, settings, walk_ids, seed, weights_stride, callback):
     arch = Architecture(problem.n_in, problem.hidden, problem.n_out)
     check_problem(settings, problem)
+    check_hessian_size(problem, settings)
     xp = backend(settings.backend)
     walk_ids = np.asarray(walk_ids, dtype=np.int64)
     n, steps = len(walk_ids), int(settings.steps)
@@ -430,27 +525,34 @@ def _walk(problem, settings, walk_ids, seed, weights_stride, callback):
                           settings.space_bound)
     W = xp.asarray(initial_points(rngs, arch.dim, settings.init_range) if stepper is None
                    else stepper.start)
-    basis, flat, d = _curvature_setup(problem, settings, arch)
+    # each walk sees its own batch: its Hessians are formed point by point, on that
+    # batch (_classify_batches); otherwise once for all walks, as ever
+    per_walk = settings.hessian != "none" and _per_walk_batches(problem, settings)
+    basis, flat, d = (None, 0, 0) if per_walk else _curvature_setup(
+        _seen_inputs(problem, settings), settings, arch)
     basis = None if basis is None else xp.asarray(basis)
     out = _records(n, steps, arch.dim, weights_stride, settings.eigenvalues,
                    settings.records_both_losses(settings.kind))
-    hessians = settings.hessian != "none"
+    hessians = settings.hessian != "none" and not per_walk
     # numpy's Hessians are built into one reused buffer; other libraries' are new arrays
     H = np.empty((n, d, d)) if hessians and xp is np else None
     G, dW = xp.empty_like(W), np.empty(W.shape)  # the step is drawn on the host
     for step in range(steps):
         curved = hessians and step % settings.hessian_every == 0
+        classified = curved or per_walk and step % settings.hessian_every == 0
         for t in walk_tiles:
+            data = draw(t)
             Et, Eg, Ct, Cg, G[t, :], Ht, sat, AZ, both = _evaluate(
-                W[t, :], draw(t), arch, settings, curved, None if H is None else H[t], basis,
+                W[t, :], data, arch, settings, curved, None if H is None else H[t], basis,
                 step)
             norm = xp.sqrt(xp.sum(G[t, :] * G[t, :], axis=1))  # numpy's linalg.norm, bit for bit
             for name, value in zip(RECORDS, (Et, Eg, Ct, Cg, norm, sat)):
                 out[name][t, step] = to_numpy(value)
             for name, value in both.items():
                 out[name][t, step] = to_numpy(value)
-            if curved:
-                code, summary = _classify(Ht, AZ, arch, settings, flat)
+            if classified:
+                code, summary = (_classify_batches(W[t, :], data, arch, settings, step)
+                                 if per_walk else _classify(Ht, AZ, arch, settings, flat))
                 out["curvature"][t, step] = code
                 for name, value in (summary or {}).items():
                     out[name][t, step] = value
@@ -463,3 +565,24 @@ def _walk(problem, settings, walk_ids, seed, weights_stride, callback):
         if callback is not None:
             callback(step)
     return out
+
+
+def walk_batch(problem, seed: int, walk: int, step: int, pipeline: str = "random",
+               shuffle_buffer: int = DEFAULT_BUFFER):
+    """(X_train, T_train, X_test, T_test): the patterns walk ``walk`` of a sample
+    seeded ``seed`` saw at ``step``, replayed from its own batch stream.
+
+    With a point's saved weights (``weights_stride``) this recomputes anything
+    recorded at it, its curvature class included (on MNIST: its batch's loss).
+    ``pipeline`` and ``shuffle_buffer`` are the sample's ``batches`` and
+    ``shuffle_buffer`` options. Without mini-batches, or with "first-fixed"
+    ones, every step sees the same.
+    Copies, (P, .) each; costs ``step + 1`` draws.
+    """
+    if int(step) != step or step < 0:
+        raise ValueError(f"step must be a whole number >= 0; got {step!r}")
+    _, draw = batches.patterns(problem, walk_rngs(seed, [walk], _BATCH_STREAM), pipeline,
+                               shuffle_buffer)
+    for _ in range(int(step) + 1):
+        data = draw(slice(0, 1))
+    return tuple(np.array(a[0] if a.ndim == 3 else a) for a in data)

@@ -164,3 +164,46 @@ C.show(C.section_claims("mnist", samples))
 
 # %%
 print(f"section run time: {timer.seconds:.0f} s")
+
+# %% [markdown]
+# ## MNIST's curvature, which the paper did not compute
+#
+# The paper classifies no MNIST point (its Hessian is too large to form at every step) and
+# refers to earlier studies of MNIST's Hessians instead, which found gradient descent
+# at saddle and singular points only, in regions of small negative curvature (most
+# eigenvalues near zero, a few large positive ones, small negative ones). Here the same
+# walks classify every k-th step (`lgc.mnist_curvature`, docs/mnist-curvature.md): each
+# point's Hessian of its own batch loss, formed on that batch's row space (the other
+# directions change no output on its patterns and are set aside as structural
+# zeros, as for Heart), with all its eigenvalues. The sample is smaller than the
+# gradient-only one above and says its size; its samples live in their own folder.
+
+# %%
+from IPython.display import Image, Markdown, display
+from lgc import mnist_curvature as MC
+
+
+def show(path):
+    """Show a PNG written by lgc."""
+    display(Image(filename=str(path)))
+
+
+curved = MC.run(preset, results, workers=workers, seed=seed)
+curvature_table = MC.summary(curved)
+fig20_curvature, fig21_curvature = MC.figures(curved, figures)
+curvature_table.round(3)
+
+# %%
+show(fig20_curvature)
+
+# %%
+show(fig21_curvature)
+
+# %%
+display(Markdown("**Looking at the curvature panes** (each pane of Figures 20-21 holds "
+                 "one class; the points of the unclassified steps are left out).\n\n"
+                 + "\n".join(f"- {line}" for line in MC.pane_words(MC.points(curved)))))
+
+# %%
+display(Markdown("**Beside the reference findings.**\n\n" + "\n".join(
+    f"- {line}" for line in MC.reference_words(curvature_table))))
