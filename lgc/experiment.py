@@ -28,7 +28,7 @@ from .vocabulary import default_walks
 from ._arrays import backend as array_backend
 from .store import CorruptSample, Sample, _differences
 from .walks import (WalkOptions, WalkSettings, check_hessian_size, check_problem, default_steps,
-                    hessian_bytes,
+                    hessian_bytes, per_walk_batches,
                     progressive_gradient_walk, step_size)
 
 log = logging.getLogger("lgc")
@@ -292,6 +292,9 @@ class _Job:
     config: SampleConfig
     meta: dict
     dim: int
+    #: the Hessian mode chunks are sized for: "none" when each walk's Hessians are
+    #: formed one point at a time on its own batch (lgc.walks.per_walk_batches)
+    chunk_hessian: str = "none"
     todo: list | None = None
     size: int = 0
     start: float = 0.0
@@ -307,7 +310,8 @@ def _plan(config: SampleConfig, out_dir, weights_stride) -> _Job:
     check_fits(config, problem.dim, weights_stride, problem=problem)
     meta = provenance(config, problem)
     meta["weights_stride"] = weights_stride
-    return _Job(Sample(out_dir, config.name), config, meta, problem.dim)
+    chunk_hessian = "none" if per_walk_batches(problem, config) else config.hessian
+    return _Job(Sample(out_dir, config.name), config, meta, problem.dim, chunk_hessian)
 
 
 def _open(job: _Job, chunk_size, workers) -> None:
@@ -332,7 +336,7 @@ def _open(job: _Job, chunk_size, workers) -> None:
                                   f" ({_differences({'config': stored}, job.meta)}); "
                                   f"choose another output folder or delete it")
     sample.start({k: job.meta[k] for k in ("config", "weights_stride")}, same=_same_stamp)
-    job.size = chunk_size or chunk_walks(job.dim, config.hessian, config.walks, workers,
+    job.size = chunk_size or chunk_walks(job.dim, job.chunk_hessian, config.walks, workers,
                                          config.backend)
     done = sample.usable_chunks(config.walks, config.steps)
     job.todo = chunks(config.walks, job.size, done)

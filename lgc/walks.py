@@ -368,7 +368,7 @@ def _restricted(settings) -> bool:
         "full", "tolerance", True)
 
 
-def _per_walk_batches(problem, settings) -> bool:
+def per_walk_batches(problem, settings) -> bool:
     """Whether each walk sees its own patterns at each step (MNIST's mini-batches)."""
     return bool(getattr(problem, "batch_size", None)) and settings.batches != "first-fixed"
 
@@ -408,7 +408,7 @@ def hessian_bytes(problem, settings, walks: int) -> int:
     their own batch are classified one at a time, the Hessian and its copy.
     """
     size = 8 * hessian_rows(problem, settings) ** 2
-    return 2 * size if _per_walk_batches(problem, settings) else (int(walks) + 1) * size
+    return 2 * size if per_walk_batches(problem, settings) else (int(walks) + 1) * size
 
 
 def check_hessian_size(problem, settings) -> None:
@@ -527,7 +527,7 @@ def _walk(problem, settings, walk_ids, seed, weights_stride, callback):
                    else stepper.start)
     # each walk sees its own batch: its Hessians are formed point by point, on that
     # batch (_classify_batches); otherwise once for all walks, as ever
-    per_walk = settings.hessian != "none" and _per_walk_batches(problem, settings)
+    per_walk = settings.hessian != "none" and per_walk_batches(problem, settings)
     basis, flat, d = (None, 0, 0) if per_walk else _curvature_setup(
         _seen_inputs(problem, settings), settings, arch)
     basis = None if basis is None else xp.asarray(basis)

@@ -268,3 +268,16 @@ def test_reference_words_judge_from_the_numbers():
     assert "5.0% convex" in words[0]
     assert "after descent: holds in part." in words[2]
     assert "falls in 1 of 2" in words[2]
+
+
+def test_mnist_chunks_are_sized_as_gradient_walks_when_hessians_are_formed_per_point(tmp_path):
+    """A walk on its own batches forms one small Hessian at a time, so its chunks are
+    not cut to one walk for a 7,960 x 7,960 matrix it never holds; a walk on the
+    whole training set still sizes its chunks by its Hessians."""
+    from lgc.experiment import SampleConfig, _plan, chunk_walks
+    mnist = _plan(SampleConfig("mnist", "ce", 1, "macro", walks=64, steps=10,
+                               hessian="full", hessian_every=5), tmp_path, None)
+    iris = _plan(SampleConfig("iris", "ce", 1, "macro", walks=64, steps=10), tmp_path, None)
+    assert (mnist.chunk_hessian, iris.chunk_hessian) == ("none", "full")
+    assert chunk_walks(mnist.dim, mnist.chunk_hessian, 64, 2) > 1
+    assert not any(tmp_path.iterdir())  # planning writes nothing
