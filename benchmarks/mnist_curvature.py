@@ -16,8 +16,8 @@ points of short MNIST gradient walks (hessian="none", weights saved every
   and with ``--whole N`` from the whole 7,960 x 7,960 Hessian.
 
 Each point's loss is taken on a batch of ``--batch`` training patterns drawn
-for that point (the walks draw theirs from their own streams, which lgc.walks
-keeps to itself); ``--batch 0`` takes all training patterns (the exact class
+for that point, not the batch its walk saw there (lgc.walks.walk_batch replays
+that one; lgc.mnist_curvature's study uses it); ``--batch 0`` takes all training patterns (the exact class
 is then skipped: its matrix has over 6,000 rows). Then per point: lambda_min,
 lambda_max (Lanczos), the class, the eigenvalue counts and the index (share of
 negative eigenvalues among those that are not structural zeros), with the
