@@ -23,7 +23,7 @@
 # count, and **the pipeline that best explains the paper's MNIST numbers**
 # (`shuffle-buffer-100+zscore`: tf.data's `shuffle(100)` restarted before every step, as
 # the authors' program does, with every pixel z-scored, as the paper's text says of its
-# inputs). Why the second, and how it was found: [docs/mnist-pipelines.md](../docs/mnist-pipelines.md).
+# inputs). Why the second, and how it was found: `docs/mnist-pipelines.md`.
 
 # %% tags=["parameters"]
 preset: str = "quick"  # tiny | quick | overnight | paper (see lgc.presets)
