@@ -267,7 +267,7 @@ def provenance(config: SampleConfig, problem) -> dict:
                  "n_train": len(problem.X_train), "n_test": len(problem.X_test),
                  "batch_size": problem.batch_size, "notes": list(problem.notes)},
         "lgc_version": __version__,
-        "git": _git_hash(),
+        "git": git_hash(),
         "versions": {"numpy": np.__version__, "scipy": scipy.__version__,
                      "autograd": getattr(autograd, "__version__", "unknown"),
                      "python": platform.python_version()},
@@ -275,7 +275,8 @@ def provenance(config: SampleConfig, problem) -> dict:
     }
 
 
-def _git_hash() -> str | None:
+def git_hash() -> str | None:
+    """The commit of the lgc checkout that runs, or None outside a git work tree."""
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
                              cwd=Path(__file__).parent, timeout=5)

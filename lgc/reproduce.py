@@ -25,7 +25,7 @@ import pandas as pd
 
 from . import gecco18
 from ._version import __version__
-from .experiment import run_samples
+from .experiment import git_hash, run_samples
 from .paper import ACCURACY_TABLE, BASIN_TABLE, DIMENSIONS, paper_tables
 from .presets import MAIN_PIPELINE, PIPELINE_SUFFIX, PIPELINES, get_preset
 from .datafiles import file_hashes
@@ -226,7 +226,7 @@ def write_report(figures="figures", preset: str = "quick", seconds: float | None
                   key=lambda r: r["pipeline"] != MAIN_PIPELINE)
     summary = _summary([r for r in rows if r["pipeline"] == MAIN_PIPELINE])
     summary["pipelines"] = _pipeline_counts(rows)
-    meta = {"preset": preset, "seed": seed, "lgc_version": __version__,
+    meta = {"preset": preset, "seed": seed, "lgc_version": __version__, "git": git_hash(),
             "seconds": seconds, "data_hashes": _all_hashes(),
             "tolerance": {"z": Z, "relative": REL,
                           "fixed": {m: {"kind": k, "size": v} for m, (k, v) in FIXED.items()}}}
@@ -239,7 +239,7 @@ def write_report(figures="figures", preset: str = "quick", seconds: float | None
              f"that our run covers); **{fixed} of {n} within the fixed tolerances**. "
              f"These counts are of the paper's text (pipeline `{MAIN_PIPELINE}`); "
              f"MNIST's cells under the other pipeline are counted apart below.", "",
-             f"- preset: `{preset}`, seed {seed}, lgc {__version__}",
+             f"- preset: `{preset}`, seed {seed}, lgc {__version__} (git {meta['git']})",
              f"- run time: {seconds:.0f} s" if seconds else "- run time: see notebooks",
              f"- tolerance (`within`): train side |ours - paper| <= {Z:g} se + {REL:g} "
              f"|paper|; test side (Eg, Cg): paper inside our spread over split seeds, "
