@@ -4,8 +4,8 @@ A runnable reproduction of Bosman, Engelbrecht & Helbig (2020), "Visualising
 basins of attraction for the cross-entropy and the squared error neural
 network loss functions". Data flows one way:
 
-vocabulary -> datafiles -> problems -> network / derivatives -> batches -> walks
-(samplers) -> curvature, basins, fla, lanczos, slices -> store -> report, landscape,
+vocabulary -> datafiles -> problems -> network / derivatives -> batches, steps ->
+samplers -> walks -> curvature, basins, fla, lanczos, slices -> store -> report, landscape,
 verdicts, claims -> plots -> command line, explorer and notebooks.
 """
 import logging

@@ -47,7 +47,7 @@ from .network import Architecture, accuracy
 from .problems import load_problem
 from .samplers import run_walks
 from .store import read_json, write_json as _write_json
-from .walks import initial_points, progressive_step, walk_rngs
+from .steps import initial_points, progressive_step, walk_rngs
 
 #: b of the search space [-b, b]^9
 BOUND = 10.0
@@ -150,7 +150,7 @@ def tf_loss_and_grad(W, X, T):
     taken as y (1 - y) from its rounded output y, as TensorFlow differentiates
     ``tf.sigmoid``: exactly 0 once y rounds to 1 (lgc's output layer takes
     sigmoid(z) sigmoid(-z), which stays positive). A zero gradient makes the
-    progressive gradient step +1 in that coordinate (lgc.walks.progressive_step),
+    progressive gradient step +1 in that coordinate (lgc.steps.progressive_step),
     which is how the authors' bounded walks reach the upper bound and stay.
 
     Parameters

@@ -2,7 +2,7 @@
 
 Step rules as pure batched functions: every array has the walks on its first
 axis, and every walk draws from its own numpy Generator, one per walk from
-:func:`lgc.walks.walk_rngs` (keyed by the sample's seed and the walk's index),
+:func:`lgc.steps.walk_rngs` (keyed by the sample's seed and the walk's index),
 so a walk's numbers do not depend on which other walks share its batch.
 
 * :func:`random_step`: the simple random walk, each coordinate moves by a
@@ -19,7 +19,7 @@ so a walk's numbers do not depend on which other walks share its batch.
   2014, Section IV): each step moves *one* coordinate, chosen uniformly, by
   exactly s in its mask's direction.
 * :func:`bounded_gradient_step`: GECCO'18's bounded progressive gradient walk,
-  lgc's gradient step (:func:`lgc.walks.progressive_step`, which descends) kept
+  lgc's gradient step (:func:`lgc.steps.progressive_step`, which descends) kept
   inside the bounds by :func:`reflect`.
 
 Bounds are kept as the authors' program keeps them (github.com/annabosman/
@@ -35,7 +35,7 @@ import math
 
 import numpy as np
 
-from .walks import initial_points, progressive_step, walk_rngs
+from .steps import initial_points, progressive_step, walk_rngs
 
 SAMPLERS = ("random", "progressive", "manhattan", "gradient")
 #: the walks lgc's walk engine takes from here, by their names in
@@ -146,7 +146,7 @@ def manhattan_step(rngs, X, mask, step_size: float, bound: float):
 def bounded_gradient_step(rngs, X, grad, step_size: float, bound: float) -> np.ndarray:
     """GECCO'18's bounded progressive gradient walk step.
 
-    lgc's unbounded step (:func:`lgc.walks.progressive_step`: |dx_j| ~ U[0, s),
+    lgc's unbounded step (:func:`lgc.steps.progressive_step`: |dx_j| ~ U[0, s),
     sign opposite to g_j, +1 for g_j = 0), then :func:`reflect`. It draws
     exactly what the unbounded step draws, so a bounded and an unbounded walk of
     the same seed agree until the first reflection.
@@ -168,7 +168,7 @@ def run_walks(sampler: str, walk_ids, steps: int, d: int, step_size: float, boun
 
     Point t is recorded before step t moves it, as in lgc.walks: ``steps``
     points, ``steps - 1`` moves. The random and gradient walks start uniform in
-    [-b, b]^d (:func:`lgc.walks.initial_points`, as lgc's gradient walk with
+    [-b, b]^d (:func:`lgc.steps.initial_points`, as lgc's gradient walk with
     r = b), the progressive and Manhattan walks at :func:`progressive_start`
     after drawing their masks.
 
@@ -267,7 +267,7 @@ class Stepper:
     Parameters
     ----------
     walk : one of :data:`ENGINE_WALKS`
-    rngs : the walks' generators (lgc.walks.walk_rngs)
+    rngs : the walks' generators (lgc.steps.walk_rngs)
     d : dimension
     init_range : r
     step_size : s, at most b

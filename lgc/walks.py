@@ -29,6 +29,10 @@ from . import batches, derivatives, vocabulary
 from ._arrays import backend, check_backend, namespace, to_numpy
 from ._runtime import keep_freed_memory
 from .batches import DEFAULT_BUFFER
+# how a walk starts and steps, and its random streams (lgc.steps): Section 4.1's
+# rule is progressive_step; lgc.samplers holds GECCO'18's bounded ones
+from .samplers import Stepper
+from .steps import BATCH_STREAM, initial_points, progressive_step, walk_rngs
 from .curvature import (DEFAULT_RTOL, SPECTRUM, curvature, float32_dead_units, spectrum,
                         structural_zeros)
 from .network import Architecture, accuracy, check_model
@@ -44,7 +48,6 @@ RECORDS = ("Et", "Eg", "Ct", "Cg", "grad_norm", "saturation", "curvature")
 LOSS_RECORDS = ("Et_sse", "Et_ce", "Eg_sse", "Eg_ce")
 #: the largest r of [-r, r]^d accepted: far beyond where every sigmoid saturates
 MAX_RANGE = 1e6
-_INIT_STREAM, _BATCH_STREAM = 0, 1
 
 
 def step_size(granularity: str, init_range: float) -> float:
@@ -240,38 +243,6 @@ class WalkSettings(WalkOptions):
     def space_bound(self) -> float:
         """b of a bounded walk's space [-b, b]^d: ``bound``, or the init range r."""
         return self.init_range if self.bound is None else float(self.bound)
-
-
-def walk_rngs(seed: int, walk_ids, stream: int = _INIT_STREAM):
-    """One independent generator per walk, keyed by (seed, walk, stream)."""
-    return [np.random.default_rng([stream, int(w), int(seed)]) for w in walk_ids]
-
-
-def initial_points(rngs, d: int, init_range: float):
-    """Uniform starting points in [-r, r]^d, one row per walk (Section 5.2)."""
-    return np.stack([rng.uniform(-init_range, init_range, d) for rng in rngs])
-
-
-def progressive_step(rngs, grad, eps: float, out=None):
-    """One step of every walk: |dx_j| ~ U[0, eps), sign opposite to g_j.
-
-    The authors' walk descends; a zero gradient steps +1
-    (docs/departures.md#d1-the-walk-steps-downhill).
-    ``out`` (walks, d), a numpy array, if given, receives the step (no fresh
-    memory per step). The draws are made on the host, from the walks' numpy
-    streams, whatever array library ``grad`` is in; so is the step returned.
-    """
-    sizes = np.empty(grad.shape) if out is None else out
-    for rng, row in zip(rngs, sizes):
-        rng.random(out=row)
-    sizes *= eps
-    xp = namespace(grad)
-    if xp is np:
-        # sign +-1/2 borrowed by copysign: 3x faster than negative(where=grad > 0),
-        # 5x faster than where(grad > 0, -sizes, sizes)
-        return np.copysign(sizes, 0.5 - (grad > 0), out=sizes)
-    sizes = xp.asarray(sizes)
-    return xp.copysign(sizes, 0.5 - xp.astype(grad > 0, sizes.dtype))
 
 
 def check_problem(settings: WalkOptions, problem) -> None:
@@ -514,13 +485,10 @@ def _walk(problem, settings, walk_ids, seed, weights_stride, callback):
     n, steps = len(walk_ids), int(settings.steps)
     rngs = walk_rngs(seed, walk_ids)
     dtype = np.dtype(settings.precision)
-    walk_tiles, draw = batches.patterns(problem, walk_rngs(seed, walk_ids, _BATCH_STREAM),
+    walk_tiles, draw = batches.patterns(problem, walk_rngs(seed, walk_ids, BATCH_STREAM),
                                         settings.batches, settings.shuffle_buffer, dtype, xp)
     stepper = None
-    if settings.walk != "gradient":
-        # lgc.samplers builds on this module (walk_rngs, progressive_step), so it is
-        # imported only where a sampler's walk is asked for
-        from .samplers import Stepper
+    if settings.walk != "gradient":  # a bounded walk of GECCO'18 (lgc.samplers)
         stepper = Stepper(settings.walk, rngs, arch.dim, settings.init_range, settings.eps,
                           settings.space_bound)
     W = xp.asarray(initial_points(rngs, arch.dim, settings.init_range) if stepper is None
@@ -581,7 +549,7 @@ def walk_batch(problem, seed: int, walk: int, step: int, pipeline: str = "random
     """
     if int(step) != step or step < 0:
         raise ValueError(f"step must be a whole number >= 0; got {step!r}")
-    _, draw = batches.patterns(problem, walk_rngs(seed, [walk], _BATCH_STREAM), pipeline,
+    _, draw = batches.patterns(problem, walk_rngs(seed, [walk], BATCH_STREAM), pipeline,
                                shuffle_buffer)
     for _ in range(int(step) + 1):
         data = draw(slice(0, 1))

@@ -8,7 +8,8 @@ from lgc.fla import gradient_measure
 from lgc.network import Architecture
 from lgc.samplers import (SAMPLERS, bounded_gradient_step, manhattan_step,
                           progressive_random_step, random_step, reflect, run_walks)
-from lgc.walks import WalkSettings, progressive_gradient_walk, progressive_step, walk_rngs
+from lgc.steps import progressive_step, walk_rngs
+from lgc.walks import WalkSettings, progressive_gradient_walk
 
 XOR = load_problem("xor")
 ARCH = Architecture(XOR.n_in, XOR.hidden, XOR.n_out)
@@ -130,7 +131,7 @@ def test_manhattan_reflection_flips_the_chosen_coordinate_and_its_mask():
 # ---------------------------------------------------------------- bounded gradient
 
 def test_bounded_gradient_step_is_lgcs_step_reflected():
-    """The draws and signs of lgc.walks.progressive_step, flipped only where they leave."""
+    """The draws and signs of lgc.steps.progressive_step, flipped only where they leave."""
     X = np.array([[0.0, 0.95, -0.95], [0.5, -0.5, 0.99]])
     G = np.array([[1.0, -1.0, 1.0], [-1.0, 0.0, -1.0]])
     step = bounded_gradient_step(walk_rngs(4, [0, 1]), X, G, 0.2, 1.0)
