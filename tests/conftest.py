@@ -25,3 +25,13 @@ def empty_dir(tmp_path, monkeypatch):
     """An empty LGC_DATA_DIR."""
     monkeypatch.setenv("LGC_DATA_DIR", str(tmp_path))
     return tmp_path
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    """MNIST as lgc loads it (the test images, split 80/20 here), or skip."""
+    from lgc.problems import load_problem
+    try:
+        return load_problem("mnist")
+    except (FileNotFoundError, OSError, ValueError) as err:  # no MNIST images here
+        pytest.skip(f"MNIST images not available: {err}")

@@ -39,13 +39,6 @@ def _blank_and_dependent(rng, P=12):
     return X
 
 
-@pytest.fixture(scope="module")
-def mnist():
-    try:
-        return load_problem("mnist")
-    except (FileNotFoundError, OSError, ValueError) as err:  # no test images here
-        pytest.skip(f"MNIST test images not available: {err}")
-
 
 @pytest.mark.parametrize("method", lanczos.LAMBDA_MIN_METHODS)
 @pytest.mark.parametrize("kind", KINDS)

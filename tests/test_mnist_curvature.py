@@ -22,13 +22,6 @@ from lgc.walks import (WalkSettings, check_hessian_size, hessian_rows,
 IRIS = load_problem("iris")
 
 
-@pytest.fixture(scope="module")
-def mnist():
-    try:
-        return load_problem("mnist")
-    except (FileNotFoundError, OSError, ValueError) as err:  # no MNIST images here
-        pytest.skip(f"MNIST images not available: {err}")
-
 
 def _replayed_rows(problem, seed, walk, steps):
     """Training rows of each of ``steps`` steps of a "random"-pipeline walk, written
