@@ -37,8 +37,8 @@ from ._readers import READERS as _READERS
 from ._readers import freeze as _freeze
 from ._readers import read_mnist as _read_mnist
 from .datafiles import MNIST_TEST, MNIST_TRAIN, data_dir, fetch, file_hashes
-# re-exported for the callers that still import them from here (lgc/__init__.py,
-# lgc.reproduce); new code imports them from lgc.datafiles
+# re-exported for users' code written before lgc.datafiles existed (lgc itself
+# imports them from lgc.datafiles)
 from .datafiles import REGISTRY, download_all  # noqa: F401
 from .vocabulary import n_weights
 
